@@ -1,0 +1,65 @@
+# berth: `make` builds into build/, `make check` runs every test (unit, then integration).
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+           -D_GNU_SOURCE -MMD -MP
+PKGS    := jansson libarchive libcrypto zlib libzstd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
+B       := build
+
+# Every module but the programs' mains goes into one static library; the dependency
+# direction between folders is documented in docs/architecture.md.
+LIB_DIRS := common http api engine image runtime
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
+DAEMON_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
+SHIM_SRC := $(wildcard src/shim/*.c)
+UNTAR_SRC := $(wildcard src/untar/*.c)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+PROGS := $(B)/berthd $(B)/berth-shim $(B)/berth-untar
+
+all: $(PROGS) $(UNIT_BIN)
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/libberth.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/berthd: $(DAEMON_OBJ) $(B)/libberth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The shim stays small and static: it lives as long as its container, one per container.
+$(B)/berth-shim: $(SHIM_SRC) $(wildcard src/shim/*.h)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -Os -static -o $@ $(SHIM_SRC)
+
+$(B)/berth-untar: $(UNTAR_SRC) $(wildcard src/untar/*.h) $(B)/libberth.a
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(UNTAR_SRC) $(B)/libberth.a $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libberth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(B)/libberth.a $(PKG_LIBS)
+
+PYTHON ?= /usr/bin/python3
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || fail=1; done; exit $$fail
+
+integration: $(PROGS)
+	$(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+check: all unit integration
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit integration check clean
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,394 @@
+#define _GNU_SOURCE
+#include "fsutil.h"
+#include "cleanup.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int fsync_dir(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	return fsync(fd);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, eng_error_t *err)
+{
+	_cleanup_free_ char *tmp = NULL, *dcopy = strdup(path);
+	_cleanup_close_ int fd = -1;
+	const char *p = data;
+
+	if (asprintf(&tmp, "%s.tmp%d", path, gettid()) < 0)
+		return eng_error_make(err, ENOMEM, ERR_INTERNAL, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return eng_error_make(err, errno, ERR_INTERNAL, "creating %s: %m", tmp);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			eng_error_make(err, errno, ERR_INTERNAL, "writing %s: %m", tmp);
+			unlink(tmp);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || rename(tmp, path) < 0) {
+		eng_error_make(err, errno, ERR_INTERNAL, "committing %s: %m", path);
+		unlink(tmp);
+		return -1;
+	}
+	fsync_dir(dirname(dcopy));
+	return 0;
+}
+
+char *read_file(const char *path, size_t *ret_len, eng_error_t *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, len = 0;
+	char *buf;
+
+	if (fd < 0) {
+		eng_error_make(err, errno, errno == ENOENT ? ERR_NOT_FOUND : ERR_INTERNAL,
+			       "opening %s: %m", path);
+		return NULL;
+	}
+	buf = malloc(cap);
+	for (;;) {
+		ssize_t n;
+		if (len + 1 >= cap)
+			buf = realloc(buf, cap *= 2);
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			eng_error_make(err, errno, ERR_INTERNAL, "reading %s: %m", path);
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	if (ret_len)
+		*ret_len = len;
+	return buf;
+}
+
+int mkdir_p(const char *path, mode_t mode, eng_error_t *err)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return eng_error_make(err, errno, ERR_INTERNAL, "mkdir %s: %m", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return eng_error_make(err, errno, ERR_INTERNAL, "mkdir %s: %m", p);
+	return 0;
+}
+
+static int rm_rf_at(int dfd, const char *name, dev_t dev)
+{
+	struct stat st;
+	int fd, r = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+	if (st.st_dev != dev) /* a mount point: never descend */
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (rm_rf_at(fd, de->d_name, dev) < 0)
+			r = -1;
+	}
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -1;
+	return r;
+}
+
+int rm_rf(const char *path, eng_error_t *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : eng_error_make(err, errno, ERR_INTERNAL, "stat %s: %m", path);
+	if (rm_rf_at(AT_FDCWD, path, st.st_dev) < 0)
+		return eng_error_make(err, errno, ERR_INTERNAL, "removing %s: %m", path);
+	return 0;
+}
+
+static int64_t dir_size_at(int dfd, const char *name, dev_t dev)
+{
+	struct stat st;
+	int64_t total;
+	int fd;
+	DIR *d;
+	struct dirent *de;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (int64_t)st.st_size : 0;
+	if (st.st_dev != dev)
+		return 0;
+	total = 0;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			total += dir_size_at(fd, de->d_name, dev);
+	closedir(d);
+	return total;
+}
+
+int64_t dir_size(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return 0;
+	return dir_size_at(AT_FDCWD, path, st.st_dev);
+}
+
+char *path_join(const char *a, const char *b)
+{
+	char *out;
+	while (*b == '/')
+		b++;
+	if (asprintf(&out, "%s%s%s", a, a[0] && a[strlen(a) - 1] == '/' ? "" : "/", b) < 0)
+		abort();
+	return out;
+}
+
+void random_hex_id(char out[65])
+{
+	unsigned char raw[32];
+	static const char hex[] = "0123456789abcdef";
+	size_t got = 0;
+
+	while (got < sizeof(raw)) {
+		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[64] = 0;
+}
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void format_time_ns(int64_t ns, char out[40])
+{
+	struct tm tm;
+	time_t secs;
+	long frac;
+	char base[32];
+
+	if (ns <= 0) {
+		strcpy(out, "0001-01-01T00:00:00Z");
+		return;
+	}
+	secs = (time_t)(ns / 1000000000LL);
+	frac = (long)(ns % 1000000000LL);
+	gmtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac == 0) {
+		snprintf(out, 40, "%sZ", base);
+		return;
+	}
+	/* Go's RFC3339Nano trims trailing zeros of the fraction */
+	char f[16];
+	snprintf(f, sizeof(f), "%09ld", frac);
+	for (int i = 8; i > 0 && f[i] == '0'; i--)
+		f[i] = 0;
+	snprintf(out, 40, "%s.%sZ", base, f);
+}
+
+int parse_time_rfc3339(const char *s, int64_t *ret_ns)
+{
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	int64_t frac = 0, off = 0;
+
+	if (!p)
+		return -1;
+	if (*p == '.') {
+		int digits = 0;
+		p++;
+		while (isdigit((unsigned char)*p)) {
+			if (digits < 9) {
+				frac = frac * 10 + (*p - '0');
+				digits++;
+			}
+			p++;
+		}
+		while (digits++ < 9)
+			frac *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int h, m;
+		if (sscanf(p + 1, "%2d:%2d", &h, &m) != 2)
+			return -1;
+		off = (h * 3600 + m * 60) * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else if (*p) {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	*ret_ns = ((int64_t)timegm(&tm) - off) * 1000000000LL + frac;
+	return 0;
+}
+
+int parse_duration(const char *s, int64_t *ret_ns)
+{
+	double total = 0;
+	const char *p = s;
+
+	if (!*p)
+		return -1;
+	if (!strcmp(p, "0")) {
+		*ret_ns = 0;
+		return 0;
+	}
+	while (*p) {
+		char *end;
+		double v = strtod(p, &end);
+		double unit;
+		if (end == p)
+			return -1;
+		p = end;
+		if (!strncmp(p, "ns", 2))
+			unit = 1, p += 2;
+		else if (!strncmp(p, "us", 2) || !strncmp(p, "µs", 3))
+			unit = 1e3, p += (*p == 'u' ? 2 : 3);
+		else if (!strncmp(p, "ms", 2))
+			unit = 1e6, p += 2;
+		else if (*p == 's')
+			unit = 1e9, p++;
+		else if (*p == 'm')
+			unit = 60e9, p++;
+		else if (*p == 'h')
+			unit = 3600e9, p++;
+		else
+			return -1;
+		total += v * unit;
+	}
+	*ret_ns = (int64_t)total;
+	return 0;
+}
+
+int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns)
+{
+	int64_t d;
+	char *end;
+	double secs;
+
+	if (!*s)
+		return -1;
+	if (parse_duration(s, &d) == 0) {
+		*ret_ns = now - d;
+		return 0;
+	}
+	if (parse_time_rfc3339(s, ret_ns) == 0)
+		return 0;
+	/* date only, as docker accepts */
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%d", &tm);
+	if (p && !*p) {
+		*ret_ns = (int64_t)timegm(&tm) * 1000000000LL;
+		return 0;
+	}
+	secs = strtod(s, &end);
+	if (*end || end == s)
+		return -1;
+	*ret_ns = (int64_t)(secs * 1e9);
+	return 0;
+}
+
+int parse_size(const char *s, int64_t *ret)
+{
+	char *end;
+	double v = strtod(s, &end);
+	int64_t mult = 1;
+
+	if (end == s || v < 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case 0:
+		break;
+	case 'b':
+		break;
+	case 'k':
+		mult = 1LL << 10;
+		break;
+	case 'm':
+		mult = 1LL << 20;
+		break;
+	case 'g':
+		mult = 1LL << 30;
+		break;
+	case 't':
+		mult = 1LL << 40;
+		break;
+	default:
+		return -1;
+	}
+	if (*end) {
+		end++;
+		if (tolower((unsigned char)*end) == 'i')
+			end++;
+		if (tolower((unsigned char)*end) == 'b')
+			end++;
+		if (*end)
+			return -1;
+	}
+	*ret = (int64_t)(v * (double)mult);
+	return 0;
+}
