@@ -4,11 +4,7 @@
 #include "cleanup.h"
 #include "error.h"
 
-static inline void json_decrefp(json_t **j)
-{
-	if (*j)
-		json_decref(*j);
-}
+/* jansson provides json_decrefp (NULL-safe). */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 /* Borrowed string member or NULL when absent / not a string. */

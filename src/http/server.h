@@ -24,6 +24,7 @@ struct http_request {
 	struct http_conn *conn;
 	char **hdr_names, **hdr_values;
 	size_t nhdr;
+	char **owned;          /* decoded query values handed out as borrowed */
 	int64_t body_left;     /* bytes left of a Content-Length body, -1 when chunked */
 	int body_chunked, body_done, chunk_eof;
 	int64_t chunk_left;
@@ -34,8 +35,7 @@ struct http_request {
 const char *http_header(const struct http_request *req, const char *name);
 /* Decoded query value, NULL when absent. */
 const char *http_query(const struct http_request *req, const char *key);
-/* Every decoded value of a repeated key (caller frees the array, not the strings... the
- * strings too: strv). */
+/* Every decoded value of a repeated key; caller frees with strv_free. */
 char **http_query_all(const struct http_request *req, const char *key);
 /* docker's boolean query values: "1", "true", "True", ... ; `def` when absent or "". */
 int http_query_bool(const struct http_request *req, const char *key, int def);
@@ -67,7 +67,7 @@ void http_stream_end(struct http_request *req);
 /* Hijack for attach: writes "101 UPGRADED" (Upgrade: tcp) or "200 OK", with the given
  * content type, and returns the raw connection fd, which the caller now owns. Bytes the
  * client sent after the headers and that were already buffered are returned in
- * *ret_pending/*ret_npending (caller frees). -1 on error. */
+ * *ret_pending and *ret_npending (caller frees). -1 on error. */
 int http_hijack(struct http_request *req, const char *content_type, char **ret_pending,
 		size_t *ret_npending);
 
