@@ -395,6 +395,11 @@ void http_reply(struct http_request *req, int status, const char *content_type, 
 
 void http_reply_json(struct http_request *req, int status, json_t *body)
 {
+	if (!body) { /* a json_pack format mistake: a bug, but not a crash */
+		log_error("%s %s: response document could not be built", req->method, req->path);
+		body = json_pack("{s:s}", "message", "internal error building the response");
+		status = 500;
+	}
 	_cleanup_free_ char *s = json_dumps(body, JSON_COMPACT);
 	size_t len = strlen(s);
 	s = realloc(s, len + 2);

@@ -1,0 +1,17 @@
+#pragma once
+#include "../http/server.h"
+struct engine;
+void api_container_create(struct http_request *req, struct engine *eng);
+void api_containers_list(struct http_request *req, struct engine *eng);
+void api_container_inspect(struct http_request *req, struct engine *eng);
+void api_container_start(struct http_request *req, struct engine *eng);
+void api_container_stop(struct http_request *req, struct engine *eng);
+void api_container_restart(struct http_request *req, struct engine *eng);
+void api_container_kill(struct http_request *req, struct engine *eng);
+void api_container_wait(struct http_request *req, struct engine *eng);
+void api_container_delete(struct http_request *req, struct engine *eng);
+void api_container_rename(struct http_request *req, struct engine *eng);
+void api_container_top(struct http_request *req, struct engine *eng);
+void api_container_logs(struct http_request *req, struct engine *eng);
+void api_container_attach(struct http_request *req, struct engine *eng);
+void api_containers_prune(struct http_request *req, struct engine *eng);

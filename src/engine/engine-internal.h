@@ -1,0 +1,41 @@
+#pragma once
+/* State shared by the engine's files; nothing outside engine/ includes this. */
+#include <pthread.h>
+#include "engine.h"
+#include "container.h"
+
+struct engine {
+	struct engine_config cfg;
+	struct image_store *images;
+	json_t *seccomp;          /* OCI seccomp object for docker's default caps */
+	char *shim_path;
+	char *runtime_root;       /* <exec-root>/runc */
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed;   /* broadcast on every state change */
+	struct container **ctrs;
+	size_t nctrs, cap;
+
+	int epoll_fd;             /* shim pidfds */
+	pthread_t monitor;
+	int stopping;
+};
+
+/* Persists c's document; called with eng->lock held. Logs on failure. */
+void container_save(struct engine *eng, struct container *c);
+json_t *container_to_json(struct container *c);
+struct container *container_from_json(json_t *doc);
+void container_free(struct container *c);
+char *container_dir(struct engine *eng, const char *id);
+/* A free generated name (caller frees); called with eng->lock held. */
+char *names_generate(struct engine *eng);
+struct container *container_by_name_locked(struct engine *eng, const char *name);
+
+/* Starts watching c's shim; called with eng->lock held. */
+void monitor_watch(struct engine *eng, struct container *c);
+/* Records an exit read from the shim; called with eng->lock held. */
+void container_exited(struct engine *eng, struct container *c);
+/* Restores containers from disk at startup. */
+int containers_restore(struct engine *eng, eng_error_t *err);
+/* Removes c from the table and disk; c->op_lock held, eng->lock not held. */
+int container_destroy(struct engine *eng, struct container *c, eng_error_t *err);

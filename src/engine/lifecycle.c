@@ -1,0 +1,655 @@
+/* Start, stop, kill, restart, remove, rename, wait and attach. */
+#include "engine-internal.h"
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "../common/jsonutil.h"
+#include "../common/log.h"
+#include "../common/strv.h"
+#include "../image/store.h"
+#include "../runtime/oci.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static void deadline_in(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static int is_running(const struct container *c)
+{
+	return c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+}
+
+/* Waits (eng->lock held) until c exits or `ms` passes (ms < 0: forever). 0 when it exited. */
+static int wait_exit_locked(struct engine *eng, struct container *c, int64_t ms)
+{
+	struct timespec ts;
+	if (ms >= 0)
+		deadline_in(&ts, ms);
+	while (is_running(c)) {
+		if (ms < 0)
+			pthread_cond_wait(&eng->changed, &eng->lock);
+		else if (pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) == ETIMEDOUT)
+			return is_running(c) ? -1 : 0;
+	}
+	return 0;
+}
+
+static const char *runtime_path(struct engine *eng, const char *name)
+{
+	json_t *r = json_object_get(eng->cfg.runtimes, name);
+	const char *p = json_str(r, "path");
+	return p ? p : name; /* a bare name is looked up on PATH by the shim */
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as docker writes them
+ * for a container without networks. */
+static int write_etc_files(struct engine *eng, struct container *c, eng_error_t *err)
+{
+	_cleanup_free_ char *dir = container_dir(eng, c->id);
+	_cleanup_free_ char *hosts = path_join(dir, "hosts");
+	_cleanup_free_ char *hostname = path_join(dir, "hostname");
+	_cleanup_free_ char *resolv = path_join(dir, "resolv.conf");
+	_cleanup_free_ char *host_resolv = read_file("/etc/resolv.conf", NULL, NULL);
+	const char *hn = json_str(c->config, "Hostname");
+	char buf[1024];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+		     "fe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+		     "ff02::2\tip6-allrouters\n");
+	if (write_file_atomic(hosts, buf, (size_t)n, err) < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%s\n", hn);
+	if (write_file_atomic(hostname, buf, (size_t)n, err) < 0)
+		return -1;
+	/* the host's resolvers, minus loopback ones that mean nothing in another netns */
+	size_t cap = (host_resolv ? strlen(host_resolv) : 0) + 128, len = 0;
+	_cleanup_free_ char *out = calloc(1, cap);
+	int have_ns = 0;
+	for (char *save = NULL, *line = host_resolv ? strtok_r(host_resolv, "\n", &save) : NULL;
+	     line; line = strtok_r(NULL, "\n", &save)) {
+		char ns[256];
+		if (sscanf(line, " nameserver %255s", ns) == 1) {
+			if (!strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
+				continue;
+			have_ns = 1;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", line);
+	}
+	if (!have_ns)
+		len += (size_t)snprintf(out + len, cap - len,
+					"nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	return write_file_atomic(resolv, out, len, err);
+}
+
+static char **container_env(struct container *c)
+{
+	char **env = NULL, **user = NULL, buf[512];
+	int has_path = 0;
+
+	json_strv(c->config, "Env", &user, NULL);
+	for (char **p = user; p && *p; p++)
+		has_path |= !strncmp(*p, "PATH=", 5);
+	if (!has_path)
+		env = strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(buf, sizeof(buf), "HOSTNAME=%s", json_str(c->config, "Hostname"));
+	env = strv_push(env, buf);
+	if (json_bool(c->config, "Tty", 0))
+		env = strv_push(env, "TERM=xterm");
+	for (char **p = user; p && *p; p++)
+		env = strv_push(env, *p);
+	strv_free(user);
+	return env;
+}
+
+static int seccomp_unconfined(struct container *c)
+{
+	json_t *opts = json_object_get(c->host_config, "SecurityOpt"), *o;
+	size_t i;
+	json_array_foreach(opts, i, o)
+	{
+		const char *s = json_string_value(o);
+		if (s && (!strcmp(s, "seccomp=unconfined") || !strcmp(s, "seccomp:unconfined")))
+			return 1;
+	}
+	return json_bool(c->host_config, "Privileged", 0);
+}
+
+/* Writes <bundle>/config.json. */
+static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
+			const char *bundle, eng_error_t *err)
+{
+	_cleanup_free_ char *dir = container_dir(eng, c->id);
+	_cleanup_free_ char *hosts = path_join(dir, "hosts");
+	_cleanup_free_ char *hostname = path_join(dir, "hostname");
+	_cleanup_free_ char *resolv = path_join(dir, "resolv.conf");
+	_cleanup_free_ char *cfgpath = path_join(bundle, "config.json");
+	_cleanup_free_ char *cgpath = NULL;
+	_cleanup_strv_ char **args = NULL, **ep = NULL, **cmd = NULL, **env = NULL;
+	_cleanup_strv_ char **binds = NULL;
+	json_auto_t *spec = NULL;
+	const char *netmode = json_str(c->host_config, "NetworkMode");
+
+	json_strv(c->config, "Entrypoint", &ep, NULL);
+	json_strv(c->config, "Cmd", &cmd, NULL);
+	for (char **p = ep; p && *p; p++)
+		args = strv_push(args, *p);
+	for (char **p = cmd; p && *p; p++)
+		args = strv_push(args, *p);
+	json_strv(c->host_config, "Binds", &binds, NULL);
+	env = container_env(c);
+	if (asprintf(&cgpath, "/berth/%s", c->id) < 0)
+		abort();
+	struct oci_spec_opts o = {
+		.container_id = c->id,
+		.rootfs = rootfs,
+		.args = args,
+		.env = env,
+		.cwd = json_str(c->config, "WorkingDir"),
+		.user = json_str(c->config, "User"),
+		.tty = json_bool(c->config, "Tty", 0),
+		.hostname = json_str(c->config, "Hostname"),
+		.binds = binds,
+		.hosts_path = hosts,
+		.hostname_path = hostname,
+		.resolv_path = resolv,
+		.netns_path = netmode && !strcmp(netmode, "host") ? "/proc/1/ns/net" : NULL,
+		.seccomp = seccomp_unconfined(c) ? NULL : eng->seccomp,
+		.cgroups_path = cgpath,
+		.shm_size = json_int(c->host_config, "ShmSize", 0),
+	};
+	spec = oci_spec_build(&o, err);
+	if (!spec)
+		return -1;
+	if (mkdir_p(bundle, 0700, err) < 0)
+		return -1;
+	return json_write_atomic(cfgpath, spec, err);
+}
+
+/* Exit code docker reports when the runtime could not start the process. */
+static int start_failure_code(const char *msg)
+{
+	if (strstr(msg, "executable file not found") || strstr(msg, "no such file or directory"))
+		return 127;
+	if (strstr(msg, "permission denied") || strstr(msg, "is a directory"))
+		return 126;
+	return 128;
+}
+
+static void autoremove_async(struct engine *eng, struct container *c);
+
+int engine_container_start(struct engine *eng, struct container *c, eng_error_t *err)
+{
+	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
+	_cleanup_free_ char *log = engine_container_log_path(eng, c);
+	_cleanup_free_ char *rootfs = NULL;
+	struct shim_attach *attach = NULL;
+	size_t nattach = 0;
+	pid_t shim_pid = 0, pid = 0;
+	int rc = -1;
+
+	pthread_mutex_lock(&c->op_lock);
+	pthread_mutex_lock(&eng->lock);
+	if (c->status == CTR_PAUSED)
+		rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
+				    "cannot start a paused container, try unpause instead");
+	else if (is_running(c))
+		rc = eng_error_make(err, EALREADY, ERR_NOT_MODIFIED, "container is already running");
+	else if (c->status == CTR_REMOVING || c->removed)
+		rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
+				    "container is marked for removal and cannot be started");
+	else
+		rc = 0;
+	pthread_mutex_unlock(&eng->lock);
+	if (rc < 0)
+		goto out_unlock;
+	rc = -1;
+
+	if (image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0 ||
+	    write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
+		goto fail;
+
+	/* the exit record of a previous run must not be mistaken for this one's */
+	_cleanup_free_ char *exitf = path_join(bundle, "exit");
+	unlink(exitf);
+	json_t *lc = json_object_get(c->host_config, "LogConfig");
+	json_t *lopts = json_object_get(lc, "Config");
+	int64_t max_size = 0;
+	const char *ms = json_str(lopts, "max-size"), *mf = json_str(lopts, "max-file");
+	if (ms)
+		parse_size(ms, &max_size);
+	pthread_mutex_lock(&eng->lock);
+	attach = c->pending;
+	nattach = c->npending;
+	c->pending = NULL;
+	c->npending = 0;
+	pthread_mutex_unlock(&eng->lock);
+	struct shim_start_opts so = {
+		.shim_path = eng->shim_path,
+		.runtime_path = runtime_path(eng, c->runtime),
+		.runtime_root = eng->runtime_root,
+		.id = c->id,
+		.bundle = bundle,
+		.log_path = !strcmp(json_str(lc, "Type") ?: "json-file", "none") ? NULL : log,
+		.log_max_size = max_size,
+		.log_max_file = mf ? atoi(mf) : 1,
+		.tty = json_bool(c->config, "Tty", 0),
+		.open_stdin = json_bool(c->config, "OpenStdin", 0),
+		.stdin_once = json_bool(c->config, "StdinOnce", 0),
+		.attach = attach,
+		.nattach = nattach,
+	};
+	if (shim_start(&so, &shim_pid, &pid, err) < 0)
+		goto fail;
+
+	pthread_mutex_lock(&eng->lock);
+	c->status = CTR_RUNNING;
+	c->pid = pid;
+	c->shim_pid = shim_pid;
+	c->started_ns = now_ns();
+	c->exit_code = 0;
+	c->oom_killed = 0;
+	c->stop_requested = 0;
+	free(c->error);
+	c->error = NULL;
+	container_save(eng, c);
+	monitor_watch(eng, c);
+	pthread_cond_broadcast(&eng->changed);
+	pthread_mutex_unlock(&eng->lock);
+	rc = 0;
+	goto out_unlock;
+
+fail:
+	if (rootfs)
+		image_rootfs_unmount(eng->images, c->id, NULL);
+	pthread_mutex_lock(&eng->lock);
+	free(c->error);
+	c->error = strdup(err->msg);
+	c->exit_code = start_failure_code(err->msg);
+	container_save(eng, c);
+	pthread_cond_broadcast(&eng->changed);
+	pthread_mutex_unlock(&eng->lock);
+	if (json_bool(c->host_config, "AutoRemove", 0))
+		autoremove_async(eng, c);
+out_unlock:
+	free(attach);
+	pthread_mutex_unlock(&c->op_lock);
+	return rc;
+}
+
+/* Sends sig to the container's init; eng->lock held. */
+static int signal_locked(struct container *c, int sig, eng_error_t *err)
+{
+	if (c->pid <= 0 || kill(c->pid, sig) < 0) {
+		if (errno == ESRCH || c->pid <= 0)
+			return 0; /* exiting: the monitor will see it */
+		return eng_error_make(err, errno, ERR_INTERNAL, "cannot kill container %s: %m",
+				      c->id);
+	}
+	return 0;
+}
+
+static int stop_locked(struct engine *eng, struct container *c, int timeout, int sig,
+		       eng_error_t *err)
+{
+	c->stop_requested = 1;
+	if (c->status == CTR_PAUSED)
+		signal_locked(c, SIGCONT, NULL);
+	if (signal_locked(c, sig, err) < 0)
+		return -1;
+	if (wait_exit_locked(eng, c, timeout < 0 ? -1 : (int64_t)timeout * 1000) == 0)
+		return 0;
+	log_info("container %.12s: failed to exit within %d seconds of signal %d - using the "
+		 "force",
+		 c->id, timeout, sig);
+	if (signal_locked(c, SIGKILL, err) < 0)
+		return -1;
+	if (wait_exit_locked(eng, c, 30000) < 0)
+		return eng_error_make(err, ETIMEDOUT, ERR_INTERNAL,
+				      "container %s did not exit after SIGKILL", c->id);
+	return 0;
+}
+
+static int stop_params(struct container *c, int timeout, const char *signame, int *ret_sig,
+		       int *ret_timeout, eng_error_t *err)
+{
+	const char *cfg_sig = json_str(c->config, "StopSignal");
+	if (signame && *signame) {
+		*ret_sig = signal_parse(signame);
+		if (*ret_sig < 0)
+			return eng_error_make(err, EINVAL, ERR_INVALID, "invalid signal: %s",
+					      signame);
+	} else {
+		*ret_sig = cfg_sig && *cfg_sig ? signal_parse(cfg_sig) : SIGTERM;
+		if (*ret_sig < 0)
+			*ret_sig = SIGTERM;
+	}
+	*ret_timeout = timeout >= 0 ? timeout : (int)json_int(c->config, "StopTimeout", 10);
+	return 0;
+}
+
+int engine_container_stop(struct engine *eng, struct container *c, int timeout, const char *sig,
+			  eng_error_t *err)
+{
+	int signum, secs, rc;
+
+	if (stop_params(c, timeout, sig, &signum, &secs, err) < 0)
+		return -1;
+	pthread_mutex_lock(&c->op_lock);
+	pthread_mutex_lock(&eng->lock);
+	if (!is_running(c))
+		rc = eng_error_make(err, EALREADY, ERR_NOT_MODIFIED, "container is already stopped");
+	else
+		rc = stop_locked(eng, c, secs, signum, err);
+	pthread_mutex_unlock(&eng->lock);
+	pthread_mutex_unlock(&c->op_lock);
+	return rc;
+}
+
+int engine_container_restart(struct engine *eng, struct container *c, int timeout,
+			     const char *sig, eng_error_t *err)
+{
+	int signum, secs, rc = 0;
+
+	if (stop_params(c, timeout, sig, &signum, &secs, err) < 0)
+		return -1;
+	pthread_mutex_lock(&c->op_lock);
+	pthread_mutex_lock(&eng->lock);
+	if (is_running(c))
+		rc = stop_locked(eng, c, secs, signum, err);
+	pthread_mutex_unlock(&eng->lock);
+	pthread_mutex_unlock(&c->op_lock);
+	if (rc < 0)
+		return rc;
+	return engine_container_start(eng, c, err);
+}
+
+int engine_container_kill(struct engine *eng, struct container *c, const char *signame,
+			  eng_error_t *err)
+{
+	int sig = SIGKILL, rc;
+
+	if (signame && *signame && (sig = signal_parse(signame)) < 0)
+		return eng_error_make(err, EINVAL, ERR_INVALID, "invalid signal: %s", signame);
+	pthread_mutex_lock(&eng->lock);
+	if (!is_running(c)) {
+		rc = eng_error_make(err, ESRCH, ERR_CONFLICT,
+				    "cannot kill container: %s: container %s is not running",
+				    c->name, c->id);
+	} else {
+		if (sig == SIGKILL)
+			c->stop_requested = 1;
+		rc = signal_locked(c, sig, err);
+		/* like dockerd, a SIGKILL returns once the container is gone */
+		if (rc == 0 && sig == SIGKILL)
+			wait_exit_locked(eng, c, 10000);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+int container_destroy(struct engine *eng, struct container *c, eng_error_t *err)
+{
+	_cleanup_free_ char *dir = container_dir(eng, c->id);
+	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
+	eng_error_t e2;
+
+	pthread_mutex_lock(&eng->lock);
+	c->status = CTR_REMOVING;
+	container_save(eng, c);
+	pthread_mutex_unlock(&eng->lock);
+
+	if (image_rootfs_remove(eng->images, c->id, err) < 0)
+		return eng_error_wrap(err, "unable to remove filesystem for %s", c->id);
+	if (rm_rf(bundle, &e2) < 0)
+		log_warn("container %.12s: %s, ignoring", c->id, e2.msg);
+	if (rm_rf(dir, err) < 0)
+		return eng_error_wrap(err, "unable to remove filesystem for %s", c->id);
+
+	pthread_mutex_lock(&eng->lock);
+	for (size_t i = 0; i < eng->nctrs; i++) {
+		if (eng->ctrs[i] != c)
+			continue;
+		memmove(&eng->ctrs[i], &eng->ctrs[i + 1], (eng->nctrs - i - 1) * sizeof(c));
+		eng->nctrs--;
+		c->removed = 1;
+		c->refs--; /* the table's reference; the caller still holds one */
+		break;
+	}
+	pthread_cond_broadcast(&eng->changed);
+	pthread_mutex_unlock(&eng->lock);
+	return 0;
+}
+
+int engine_container_remove(struct engine *eng, struct container *c, int force, int volumes,
+			    eng_error_t *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&c->op_lock);
+	pthread_mutex_lock(&eng->lock);
+	if (c->removed || c->status == CTR_REMOVING) {
+		rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
+				    "removal of container %s is already in progress", c->name);
+	} else if (is_running(c)) {
+		if (!force)
+			rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
+					    "cannot remove container \"/%s\": container is %s: stop "
+					    "the container before removing or force remove",
+					    c->name, ctr_status_name(c->status));
+		else if (signal_locked(c, SIGKILL, err) < 0 || wait_exit_locked(eng, c, 30000) < 0)
+			rc = eng_error_make(err, ETIMEDOUT, ERR_INTERNAL,
+					    "cannot remove container \"/%s\": could not kill "
+					    "container",
+					    c->name);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	if (rc == 0)
+		rc = container_destroy(eng, c, err);
+	pthread_mutex_unlock(&c->op_lock);
+	return rc;
+}
+
+struct autoremove_job {
+	struct engine *eng;
+	struct container *c;
+};
+
+static void *autoremove_thread(void *arg)
+{
+	struct autoremove_job *job = arg;
+	eng_error_t err;
+
+	if (engine_container_remove(job->eng, job->c, 1, 1, &err) < 0 &&
+	    err.kind != ERR_CONFLICT)
+		log_error("container %.12s: auto-remove: %s", job->c->id, err.msg);
+	container_unref(job->eng, job->c);
+	free(job);
+	return NULL;
+}
+
+/* Removal runs on its own thread: the caller may hold locks the removal takes. */
+static void autoremove_async(struct engine *eng, struct container *c)
+{
+	struct autoremove_job *job = malloc(sizeof(*job));
+	pthread_t t;
+	pthread_attr_t attr;
+
+	pthread_mutex_lock(&eng->lock);
+	c->refs++;
+	pthread_mutex_unlock(&eng->lock);
+	job->eng = eng;
+	job->c = c;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, autoremove_thread, job) != 0)
+		autoremove_thread(job);
+	pthread_attr_destroy(&attr);
+}
+
+void container_exited(struct engine *eng, struct container *c)
+{
+	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
+	struct shim_exit ex = {.exit_code = 255};
+	eng_error_t err;
+
+	if (shim_read_exit(bundle, &ex, &err) < 0) {
+		log_warn("container %.12s: no exit record (%s), assuming 255", c->id, err.msg);
+		ex.exit_code = 255;
+		ex.finished_ns = now_ns();
+	}
+	if (c->monitor_fd >= 0) {
+		close(c->monitor_fd);
+		c->monitor_fd = -1;
+	}
+	c->status = CTR_EXITED;
+	c->exit_code = ex.exit_code;
+	c->oom_killed = ex.oom_killed;
+	c->finished_ns = ex.finished_ns ? ex.finished_ns : now_ns();
+	c->pid = 0;
+	c->shim_pid = 0;
+	c->exit_seq++;
+	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
+		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
+	container_save(eng, c);
+	pthread_cond_broadcast(&eng->changed);
+	if (json_bool(c->host_config, "AutoRemove", 0) && !eng->stopping) {
+		pthread_mutex_unlock(&eng->lock);
+		autoremove_async(eng, c);
+		pthread_mutex_lock(&eng->lock);
+	}
+}
+
+int engine_container_rename(struct engine *eng, struct container *c, const char *name,
+			    eng_error_t *err)
+{
+	struct container *other;
+	int rc = 0;
+
+	if (!name || !*name)
+		return eng_error_make(err, EINVAL, ERR_INVALID,
+				      "Neither old nor new names may be empty");
+	if (!container_name_valid(name))
+		return eng_error_make(err, EINVAL, ERR_INVALID,
+				      "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+				      "are allowed",
+				      name);
+	if (name[0] == '/')
+		name++;
+	pthread_mutex_lock(&eng->lock);
+	other = container_by_name_locked(eng, name);
+	if (other == c) {
+		rc = eng_error_make(err, EINVAL, ERR_INVALID,
+				    "Renaming a container with the same name as its current name");
+	} else if (other) {
+		rc = eng_error_make(err, EEXIST, ERR_CONFLICT,
+				    "Error when allocating new name: Conflict. The container name "
+				    "\"/%s\" is already in use by container \"%s\". You have to "
+				    "remove (or rename) that container to be able to reuse that "
+				    "name.",
+				    name, other->id);
+	} else {
+		free(c->name);
+		c->name = strdup(name);
+		container_save(eng, c);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+int engine_container_wait(struct engine *eng, struct container *c, enum wait_condition cond,
+			  int (*gone)(void *), void *ctx, int *ret_code, eng_error_t *err)
+{
+	unsigned seq;
+	int rc = 0;
+
+	pthread_mutex_lock(&eng->lock);
+	seq = c->exit_seq;
+	for (;;) {
+		int done;
+		if (cond == WAIT_REMOVED)
+			done = c->removed;
+		else if (cond == WAIT_NEXT_EXIT)
+			done = c->exit_seq != seq || c->removed;
+		else
+			done = !is_running(c) || c->removed;
+		if (done)
+			break;
+		struct timespec ts;
+		deadline_in(&ts, 1000);
+		pthread_cond_timedwait(&eng->changed, &eng->lock, &ts);
+		if (gone && gone(ctx)) {
+			rc = eng_error_make(err, ECONNRESET, ERR_INTERNAL, "client went away");
+			break;
+		}
+	}
+	*ret_code = c->exit_code;
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+int engine_container_attach(struct engine *eng, struct container *c, int fd, unsigned flags,
+			    eng_error_t *err)
+{
+	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
+	struct shim_attach a = {.fd = fd, .flags = flags};
+	int running, rc = 0;
+
+	pthread_mutex_lock(&c->op_lock);
+	pthread_mutex_lock(&eng->lock);
+	running = is_running(c);
+	if (!running) {
+		c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*c->pending));
+		c->pending[c->npending++] = a;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	if (running)
+		rc = shim_attach(bundle, &a, err);
+	pthread_mutex_unlock(&c->op_lock);
+	return rc;
+}
+
+int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, size_t *ret_n,
+			  eng_error_t *err)
+{
+	static const char *roots[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",
+				      "/sys/fs/cgroup/systemd", "/sys/fs/cgroup"};
+	*ret = NULL;
+	*ret_n = 0;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++) {
+		char path[512];
+		_cleanup_free_ char *data = NULL;
+		snprintf(path, sizeof(path), "%s/berth/%s/cgroup.procs", roots[i], c->id);
+		data = read_file(path, NULL, NULL);
+		if (!data)
+			continue;
+		for (char *save = NULL, *l = strtok_r(data, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			*ret = realloc(*ret, (*ret_n + 1) * sizeof(pid_t));
+			(*ret)[(*ret_n)++] = (pid_t)atoi(l);
+		}
+		return 0;
+	}
+	/* no cgroup found: at least the init process */
+	pthread_mutex_lock(&eng->lock);
+	if (c->pid > 0) {
+		*ret = malloc(sizeof(pid_t));
+		(*ret)[0] = c->pid;
+		*ret_n = 1;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return 0;
+}
