@@ -1,0 +1,9 @@
+#!/bin/sh
+# Installs what berth needs to build, run and test on Debian 12 (as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential pkg-config libjansson-dev libarchive-dev libssl-dev zlib1g-dev \
+	libzstd-dev libcap-dev runc busybox-static iproute2 procps psmisc python3 \
+	python3-pytest ca-certificates >/dev/null
