@@ -36,7 +36,7 @@ static const struct route routes[] = {
 	{"GET", "/containers/{id}/logs", api_container_logs},
 	{"POST", "/containers/{id}/attach", api_container_attach},
 	{"GET", "/containers/{id}/attach/ws", NULL, "attach over websocket"},
-	{"POST", "/containers/{id}/resize", NULL, "terminal resize"},
+	{"POST", "/containers/{id}/resize", api_container_resize},
 	{"POST", "/containers/{id}/exec", NULL, "exec"},
 	{"POST", "/exec/{id}/start", NULL, "exec"},
 	{"POST", "/exec/{id}/resize", NULL, "exec"},

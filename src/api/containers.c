@@ -360,6 +360,27 @@ void api_container_rename(struct http_request *req, struct engine *eng)
 	container_unref(eng, c);
 }
 
+void api_container_resize(struct http_request *req, struct engine *eng)
+{
+	eng_error_t err;
+	long long h = http_query_int(req, "h", -1), w = http_query_int(req, "w", -1);
+	struct container *c;
+
+	if (h < 0 || w < 0 || h > 65535 || w > 65535) {
+		http_reply_error(req, 400, "invalid height or width: h=%s w=%s",
+				 http_query(req, "h") ?: "", http_query(req, "w") ?: "");
+		return;
+	}
+	if (!(c = path_container(req, eng)))
+		return;
+	http_body_discard(req);
+	if (engine_container_resize(eng, c, (unsigned)h, (unsigned)w, &err) < 0)
+		http_reply_err(req, &err);
+	else
+		http_reply(req, 200, "text/plain", "", 0);
+	container_unref(eng, c);
+}
+
 /* True once the peer closed its end (used while a handler blocks on a container). */
 static int client_gone(void *arg)
 {

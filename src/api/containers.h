@@ -14,4 +14,5 @@ void api_container_rename(struct http_request *req, struct engine *eng);
 void api_container_top(struct http_request *req, struct engine *eng);
 void api_container_logs(struct http_request *req, struct engine *eng);
 void api_container_attach(struct http_request *req, struct engine *eng);
+void api_container_resize(struct http_request *req, struct engine *eng);
 void api_containers_prune(struct http_request *req, struct engine *eng);

@@ -85,6 +85,10 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 int engine_container_attach(struct engine *eng, struct container *c, int fd, unsigned flags,
 			    eng_error_t *err);
 
+/* Resizes the container's terminal. ERR_CONFLICT when not running or without a TTY. */
+int engine_container_resize(struct engine *eng, struct container *c, unsigned rows, unsigned cols,
+			    eng_error_t *err);
+
 /* Documents for the API (new references, taken under the engine lock). */
 json_t *engine_container_inspect(struct engine *eng, struct container *c, int size);
 json_t *engine_container_summary(struct engine *eng, struct container *c, int size);

@@ -653,3 +653,21 @@ int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, 
 	pthread_mutex_unlock(&eng->lock);
 	return 0;
 }
+
+int engine_container_resize(struct engine *eng, struct container *c, unsigned rows, unsigned cols,
+			    eng_error_t *err)
+{
+	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
+	int running;
+
+	pthread_mutex_lock(&eng->lock);
+	running = is_running(c);
+	pthread_mutex_unlock(&eng->lock);
+	if (!running)
+		return eng_error_make(err, ESRCH, ERR_CONFLICT, "container %s is not running",
+				      c->id);
+	if (!json_bool(c->config, "Tty", 0))
+		return eng_error_make(err, ENOTTY, ERR_CONFLICT,
+				      "cannot resize a container without a TTY: %s", c->id);
+	return shim_resize(bundle, rows, cols, err);
+}
