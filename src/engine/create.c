@@ -7,6 +7,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <string.h>
@@ -32,6 +33,11 @@ static const struct field_type host_fields[] = {
 	{"Binds", JSON_ARRAY},       {"NetworkMode", JSON_STRING}, {"AutoRemove", JSON_TRUE},
 	{"LogConfig", JSON_OBJECT},  {"Runtime", JSON_STRING},     {"Privileged", JSON_TRUE},
 	{"SecurityOpt", JSON_ARRAY}, {"ShmSize", JSON_INTEGER},    {"Memory", JSON_INTEGER},
+	{"MemorySwap", JSON_INTEGER}, {"CpuShares", JSON_INTEGER}, {"NanoCpus", JSON_INTEGER},
+	{"CpuQuota", JSON_INTEGER},  {"CpuPeriod", JSON_INTEGER},  {"PidsLimit", JSON_INTEGER},
+	{"CapAdd", JSON_ARRAY},      {"CapDrop", JSON_ARRAY},      {"Ulimits", JSON_ARRAY},
+	{"Sysctls", JSON_OBJECT},    {"GroupAdd", JSON_ARRAY},     {"ReadonlyRootfs", JSON_TRUE},
+	{"OomKillDisable", JSON_TRUE}, {"CpusetCpus", JSON_STRING},
 };
 
 static const char *type_name(json_type t)
@@ -293,7 +299,7 @@ static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *er
 				      "unknown or invalid runtime name: %s", runtime);
 	if (!runtime || !*runtime)
 		json_object_set_new(hc, "Runtime", json_string(eng->cfg.default_runtime));
-	if (check_binds(hc, err) < 0)
+	if (check_binds(hc, err) < 0 || host_config_check_resources(hc, err) < 0)
 		return -1;
 	static const char *arrays[] = {"Binds", "SecurityOpt"};
 	for (size_t i = 0; i < 2; i++)

@@ -7,6 +7,7 @@
 #include "../common/strv.h"
 #include "../image/store.h"
 #include "../runtime/oci.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -172,7 +173,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		.shm_size = json_int(c->host_config, "ShmSize", 0),
 	};
 	spec = oci_spec_build(&o, err);
-	if (!spec)
+	if (!spec || host_config_apply(spec, c->host_config, err) < 0)
 		return -1;
 	if (mkdir_p(bundle, 0700, err) < 0)
 		return -1;
