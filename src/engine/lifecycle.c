@@ -54,46 +54,85 @@ static const char *runtime_path(struct engine *eng, const char *name)
 	return p ? p : name; /* a bare name is looked up on PATH by the shim */
 }
 
+/* resolv.conf: --dns, --dns-search and --dns-option replace the host's lines; otherwise the
+ * host's file minus loopback resolvers, which mean nothing in another network namespace. */
+static char *resolv_conf(struct container *c)
+{
+	_cleanup_free_ char *host = read_file("/etc/resolv.conf", NULL, NULL);
+	json_t *dns = json_object_get(c->host_config, "Dns");
+	json_t *search = json_object_get(c->host_config, "DnsSearch");
+	json_t *opts = json_object_get(c->host_config, "DnsOptions"), *v;
+	size_t cap = (host ? strlen(host) : 0) + 4096, len = 0, i;
+	char *out = calloc(1, cap);
+	int have_ns = 0;
+
+	for (char *save = NULL, *line = host ? strtok_r(host, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char ns[256];
+		int is_ns = sscanf(line, " nameserver %255s", ns) == 1;
+		if (is_ns && (json_array_size(dns) || !strncmp(ns, "127.", 4) || !strcmp(ns, "::1")))
+			continue;
+		if ((!strncmp(line, "search", 6) && json_array_size(search)) ||
+		    (!strncmp(line, "options", 7) && json_array_size(opts)))
+			continue;
+		have_ns |= is_ns;
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", line);
+	}
+	json_array_foreach(dns, i, v)
+	{
+		len += (size_t)snprintf(out + len, cap - len, "nameserver %s\n", json_string_value(v));
+		have_ns = 1;
+	}
+	if (!have_ns)
+		len += (size_t)snprintf(out + len, cap - len,
+					"nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	static const char *const keys[] = {"DnsSearch", "DnsOptions"};
+	static const char *const words[] = {"search", "options"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *arr = json_object_get(c->host_config, keys[k]);
+		if (!json_array_size(arr))
+			continue;
+		len += (size_t)snprintf(out + len, cap - len, "%s", words[k]);
+		json_array_foreach(arr, i, v)
+			len += (size_t)snprintf(out + len, cap - len, " %s", json_string_value(v));
+		len += (size_t)snprintf(out + len, cap - len, "\n");
+	}
+	return out;
+}
+
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as docker writes them
- * for a container without networks. */
+ * for a container without networks, plus --add-host entries. */
 static int write_etc_files(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	_cleanup_free_ char *dir = container_dir(eng, c->id);
 	_cleanup_free_ char *hosts = path_join(dir, "hosts");
 	_cleanup_free_ char *hostname = path_join(dir, "hostname");
 	_cleanup_free_ char *resolv = path_join(dir, "resolv.conf");
-	_cleanup_free_ char *host_resolv = read_file("/etc/resolv.conf", NULL, NULL);
+	_cleanup_free_ char *rc = resolv_conf(c);
+	json_t *extra = json_object_get(c->host_config, "ExtraHosts"), *v;
 	const char *hn = json_str(c->config, "Hostname");
-	char buf[1024];
+	size_t cap = 1024 + 300 * json_array_size(extra), i;
+	_cleanup_free_ char *buf = malloc(cap);
 	int n;
 
-	n = snprintf(buf, sizeof(buf),
+	n = snprintf(buf, cap,
 		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 		     "fe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
 		     "ff02::2\tip6-allrouters\n");
+	json_array_foreach(extra, i, v)
+	{
+		/* "name:ip"; the IP may itself hold colons (IPv6) */
+		const char *e = json_string_value(v), *colon = e ? strchr(e, ':') : NULL;
+		if (colon)
+			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", colon + 1,
+				      (int)(colon - e), e);
+	}
 	if (write_file_atomic(hosts, buf, (size_t)n, err) < 0)
 		return -1;
-	n = snprintf(buf, sizeof(buf), "%s\n", hn);
+	n = snprintf(buf, cap, "%s\n", hn);
 	if (write_file_atomic(hostname, buf, (size_t)n, err) < 0)
 		return -1;
-	/* the host's resolvers, minus loopback ones that mean nothing in another netns */
-	size_t cap = (host_resolv ? strlen(host_resolv) : 0) + 128, len = 0;
-	_cleanup_free_ char *out = calloc(1, cap);
-	int have_ns = 0;
-	for (char *save = NULL, *line = host_resolv ? strtok_r(host_resolv, "\n", &save) : NULL;
-	     line; line = strtok_r(NULL, "\n", &save)) {
-		char ns[256];
-		if (sscanf(line, " nameserver %255s", ns) == 1) {
-			if (!strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
-				continue;
-			have_ns = 1;
-		}
-		len += (size_t)snprintf(out + len, cap - len, "%s\n", line);
-	}
-	if (!have_ns)
-		len += (size_t)snprintf(out + len, cap - len,
-					"nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-	return write_file_atomic(resolv, out, len, err);
+	return write_file_atomic(resolv, rc, strlen(rc), err);
 }
 
 static char **container_env(struct container *c)
