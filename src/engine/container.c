@@ -54,14 +54,15 @@ char *engine_container_bundle(struct engine *eng, const struct container *c)
 json_t *container_to_json(struct container *c)
 {
 	return json_pack("{s:s, s:s, s:I, s:O, s:O, s:s, s:s?, s:i, s:{s:s, s:i, s:i, s:i, s:b, "
-			 "s:s, s:I, s:I}}",
+			 "s:s, s:I, s:I, s:b}}",
 			 "ID", c->id, "Name", c->name, "Created", (json_int_t)c->created_ns,
 			 "Config", c->config, "HostConfig", c->host_config, "Image", c->image_id,
 			 "Runtime", c->runtime, "RestartCount", c->restart_count, "State",
 			 "Status", ctr_status_name(c->status), "Pid", (int)c->pid, "ShimPid",
 			 (int)c->shim_pid, "ExitCode", c->exit_code, "OOMKilled", c->oom_killed,
 			 "Error", c->error ? c->error : "", "StartedAt",
-			 (json_int_t)c->started_ns, "FinishedAt", (json_int_t)c->finished_ns);
+			 (json_int_t)c->started_ns, "FinishedAt", (json_int_t)c->finished_ns,
+			 "ManuallyStopped", c->stop_requested);
 }
 
 static struct container *container_new(void)
@@ -99,6 +100,7 @@ struct container *container_from_json(json_t *doc)
 								    : NULL;
 	c->started_ns = json_int(st, "StartedAt", 0);
 	c->finished_ns = json_int(st, "FinishedAt", 0);
+	c->stop_requested = json_bool(st, "ManuallyStopped", 0);
 	if (!json_is_object(c->config) || !json_is_object(c->host_config)) {
 		container_free(c);
 		return NULL;

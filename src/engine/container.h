@@ -40,7 +40,8 @@ struct container {
 	int restart_count;
 	unsigned exit_seq;  /* bumps at every exit: wait next-exit */
 	int removed;        /* gone from the table: wait removed */
-	int stop_requested;
+	int stop_requested; /* stopped by the user: no restart policy applies */
+	int64_t restart_delay_ms;
 	int monitor_fd;     /* pidfd of the shim while running, -1 otherwise */
 
 	struct shim_attach *pending; /* clients attached before start */
@@ -104,5 +105,7 @@ void engine_container_counts(struct engine *eng, int *total, int *running, int *
 			     int *stopped);
 /* Parses "SIGKILL", "KILL", "9". -1 when unknown. */
 int signal_parse(const char *s);
+/* Starts the containers whose restart policy says so, after a daemon start. */
+void engine_restart_policies_boot(struct engine *eng);
 /* Valid container name per docker's rules. */
 int container_name_valid(const char *name);

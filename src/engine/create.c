@@ -307,9 +307,30 @@ static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *er
 			json_object_set_new(hc, arrays[i], json_null());
 	if (!json_is_boolean(json_object_get(hc, "AutoRemove")))
 		json_object_set_new(hc, "AutoRemove", json_false());
-	if (!json_is_object(json_object_get(hc, "RestartPolicy")))
-		json_object_set_new(hc, "RestartPolicy",
-				    json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
+	json_t *rp = json_object_get(hc, "RestartPolicy");
+	if (!json_is_object(rp)) {
+		rp = json_object();
+		json_object_set_new(hc, "RestartPolicy", rp);
+	}
+	const char *pol = json_str(rp, "Name");
+	if (!pol || !*pol)
+		json_object_set_new(rp, "Name", json_string(pol = "no"));
+	if (strcmp(pol, "no") && strcmp(pol, "always") && strcmp(pol, "unless-stopped") &&
+	    strcmp(pol, "on-failure"))
+		return eng_error_make(err, EINVAL, ERR_INVALID, "invalid restart policy: unknown "
+				      "policy '%s'; use one of 'no', 'always', 'on-failure', or "
+				      "'unless-stopped'", pol);
+	long long retries = json_int(rp, "MaximumRetryCount", 0);
+	if (retries < 0)
+		return eng_error_make(err, EINVAL, ERR_INVALID, "invalid restart policy: maximum "
+				      "retry count cannot be negative");
+	if (retries && strcmp(pol, "on-failure"))
+		return eng_error_make(err, EINVAL, ERR_INVALID, "invalid restart policy: maximum "
+				      "retry count can only be used with 'on-failure'");
+	json_object_set_new(rp, "MaximumRetryCount", json_integer(retries));
+	if (json_is_true(json_object_get(hc, "AutoRemove")) && strcmp(pol, "no"))
+		return eng_error_make(err, EINVAL, ERR_INVALID, "can't create 'AutoRemove' "
+				      "container with restart policy");
 	return 0;
 }
 

@@ -262,6 +262,7 @@ int engine_open(const struct engine_config *cfg, struct engine **ret, eng_error_
 		eng_error_make(err, EAGAIN, ERR_INTERNAL, "starting the monitor thread");
 		goto fail;
 	}
+	engine_restart_policies_boot(eng);
 	*ret = eng;
 	return 0;
 fail:

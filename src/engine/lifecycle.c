@@ -342,6 +342,16 @@ static int signal_locked(struct container *c, int sig, eng_error_t *err)
 	return 0;
 }
 
+/* A stop while a restart is pending: the container stays down. */
+static int cancel_restart_locked(struct engine *eng, struct container *c)
+{
+	c->stop_requested = 1;
+	c->status = CTR_EXITED;
+	container_save(eng, c);
+	pthread_cond_broadcast(&eng->changed);
+	return 0;
+}
+
 static int stop_locked(struct engine *eng, struct container *c, int timeout, int sig,
 		       eng_error_t *err)
 {
@@ -390,7 +400,9 @@ int engine_container_stop(struct engine *eng, struct container *c, int timeout, 
 		return -1;
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
-	if (!is_running(c))
+	if (c->status == CTR_RESTARTING)
+		rc = cancel_restart_locked(eng, c);
+	else if (!is_running(c))
 		rc = eng_error_make(err, EALREADY, ERR_NOT_MODIFIED, "container is already stopped");
 	else
 		rc = stop_locked(eng, c, secs, signum, err);
@@ -408,7 +420,9 @@ int engine_container_restart(struct engine *eng, struct container *c, int timeou
 		return -1;
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
-	if (is_running(c))
+	if (c->status == CTR_RESTARTING)
+		cancel_restart_locked(eng, c);
+	else if (is_running(c))
 		rc = stop_locked(eng, c, secs, signum, err);
 	pthread_mutex_unlock(&eng->lock);
 	pthread_mutex_unlock(&c->op_lock);
@@ -481,9 +495,16 @@ int engine_container_remove(struct engine *eng, struct container *c, int force, 
 
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
+	if (c->status == CTR_RESTARTING && force)
+		cancel_restart_locked(eng, c);
 	if (c->removed || c->status == CTR_REMOVING) {
 		rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
 				    "removal of container %s is already in progress", c->name);
+	} else if (c->status == CTR_RESTARTING) {
+		rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
+				    "cannot remove container \"/%s\": container is restarting: "
+				    "stop the container before removing or force remove",
+				    c->name);
 	} else if (is_running(c)) {
 		if (!force)
 			rc = eng_error_make(err, EBUSY, ERR_CONFLICT,
@@ -540,6 +561,109 @@ static void autoremove_async(struct engine *eng, struct container *c)
 	pthread_attr_destroy(&attr);
 }
 
+/* Whether c's restart policy restarts it after this exit; eng->lock held. */
+static int restart_wanted(struct container *c)
+{
+	json_t *rp = json_object_get(c->host_config, "RestartPolicy");
+	const char *pol = json_str(rp, "Name") ?: "no";
+	long long max = json_int(rp, "MaximumRetryCount", 0);
+
+	if (c->stop_requested || c->removed)
+		return 0;
+	if (!strcmp(pol, "always") || !strcmp(pol, "unless-stopped"))
+		return 1;
+	if (!strcmp(pol, "on-failure"))
+		return c->exit_code != 0 && (max == 0 || c->restart_count < max);
+	return 0;
+}
+
+struct restart_job {
+	struct engine *eng;
+	struct container *c;
+	int64_t delay_ms;
+};
+
+static void *restart_thread(void *arg)
+{
+	struct restart_job *job = arg;
+	struct engine *eng = job->eng;
+	struct container *c = job->c;
+	struct timespec ts;
+	int go;
+	eng_error_t err;
+
+	deadline_in(&ts, job->delay_ms);
+	pthread_mutex_lock(&eng->lock);
+	while (c->status == CTR_RESTARTING && !c->stop_requested && !eng->stopping &&
+	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
+		;
+	go = c->status == CTR_RESTARTING && !c->stop_requested && !c->removed && !eng->stopping;
+	if (go)
+		c->restart_count++;
+	pthread_mutex_unlock(&eng->lock);
+	if (go && engine_container_start(eng, c, &err) < 0) {
+		log_error("container %.12s: restart: %s", c->id, err.msg);
+		pthread_mutex_lock(&eng->lock);
+		if (c->status == CTR_RESTARTING) {
+			c->status = CTR_EXITED;
+			container_save(eng, c);
+			pthread_cond_broadcast(&eng->changed);
+		}
+		pthread_mutex_unlock(&eng->lock);
+	}
+	container_unref(eng, c);
+	free(job);
+	return NULL;
+}
+
+/* Docker's back-off: 100 ms doubling per quick exit, reset after 10 s of running. */
+static void schedule_restart(struct engine *eng, struct container *c)
+{
+	struct restart_job *job = malloc(sizeof(*job));
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (c->finished_ns - c->started_ns >= 10LL * 1000000000LL || !c->restart_delay_ms)
+		c->restart_delay_ms = 100;
+	else if (c->restart_delay_ms < 60000)
+		c->restart_delay_ms *= 2;
+	c->status = CTR_RESTARTING;
+	container_save(eng, c);
+	pthread_cond_broadcast(&eng->changed);
+	c->refs++;
+	job->eng = eng;
+	job->c = c;
+	job->delay_ms = c->restart_delay_ms;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, restart_thread, job) != 0) {
+		c->refs--;
+		c->status = CTR_EXITED;
+		free(job);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+void engine_restart_policies_boot(struct engine *eng)
+{
+	size_t n;
+	struct container **list = engine_container_list(eng, &n);
+	for (size_t i = n; i-- > 0;) {
+		struct container *c = list[i];
+		const char *pol = json_str(json_object_get(c->host_config, "RestartPolicy"), "Name");
+		eng_error_t err;
+		int want;
+		pthread_mutex_lock(&eng->lock);
+		want = (c->status == CTR_EXITED || c->status == CTR_CREATED) && c->finished_ns &&
+		       pol && (!strcmp(pol, "always") ||
+			       (!strcmp(pol, "unless-stopped") && !c->stop_requested));
+		pthread_mutex_unlock(&eng->lock);
+		if (want && engine_container_start(eng, c, &err) < 0)
+			log_error("container %.12s: restart at boot: %s", c->id, err.msg);
+	}
+	engine_container_list_free(eng, list, n);
+}
+
 void container_exited(struct engine *eng, struct container *c)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
@@ -564,6 +688,10 @@ void container_exited(struct engine *eng, struct container *c)
 	c->exit_seq++;
 	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
+	if (restart_wanted(c) && !eng->stopping) {
+		schedule_restart(eng, c);
+		return;
+	}
 	container_save(eng, c);
 	pthread_cond_broadcast(&eng->changed);
 	if (json_bool(c->host_config, "AutoRemove", 0) && !eng->stopping) {
