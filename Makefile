@@ -16,10 +16,11 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 DAEMON_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
 SHIM_SRC := $(wildcard src/shim/*.c)
 UNTAR_SRC := $(wildcard src/untar/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-PROGS := $(B)/berthd $(B)/berth-shim $(B)/berth-untar
+PROGS := $(B)/berthd $(B)/berth-shim $(B)/berth-untar $(if $(CLI_SRC),$(B)/berth)
 
 all: $(PROGS) $(UNIT_BIN)
 
@@ -42,6 +43,11 @@ $(B)/berth-shim: $(SHIM_SRC) $(wildcard src/shim/*.h)
 $(B)/berth-untar: $(UNTAR_SRC) $(wildcard src/untar/*.h) $(B)/libberth.a
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(UNTAR_SRC) $(B)/libberth.a $(PKG_LIBS)
+
+# The CLI uses only common/ (and its own HTTP client), like any other API client.
+$(B)/berth: $(CLI_SRC) $(wildcard src/cli/*.h) $(B)/libberth.a
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(CLI_SRC) $(B)/libberth.a $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libberth.a
 	@mkdir -p $(dir $@)
