@@ -1,5 +1,6 @@
 #include "api.h"
 #include "containers.h"
+#include "events.h"
 #include "images.h"
 #include "system.h"
 #include "../common/log.h"
@@ -83,7 +84,7 @@ static const struct route routes[] = {
 	{"GET", "/volumes/{name}", NULL, "volumes"},
 	{"DELETE", "/volumes/{name}", NULL, "volumes"},
 
-	{"GET", "/events", NULL, "the event stream"},
+	{"GET", "/events", api_events},
 	{"GET", "/system/df", NULL, "system df"},
 	{"GET", "/swarm", NULL, "swarm mode"},
 	{"GET", "/plugins", NULL, "plugins"},

@@ -7,6 +7,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "events.h"
 #include "resources.h"
 
 #include <errno.h>
@@ -441,8 +442,11 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	}
 	eng->ctrs[eng->nctrs++] = c;
 	container_save(eng, c);
+	c->refs++;
 	pthread_mutex_unlock(&eng->lock);
 	memcpy(ret_id, c->id, 65);
+	engine_container_event(eng, c, "create", NULL);
+	container_unref(eng, c);
 	c = NULL;
 	rc = 0;
 out:

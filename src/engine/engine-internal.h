@@ -1,8 +1,21 @@
 #pragma once
 /* State shared by the engine's files; nothing outside engine/ includes this. */
 #include <pthread.h>
+#include <stdint.h>
 #include "engine.h"
 #include "container.h"
+
+/* Docker keeps the last 256 events for `since`; a little more costs nothing. */
+#define EVENT_HISTORY 1024
+
+struct event_log {
+	pthread_mutex_t lock;
+	pthread_cond_t added;
+	json_t *ring[EVENT_HISTORY];
+	uint64_t next; /* sequence number of the next event */
+};
+void event_log_init(struct event_log *log);
+void event_log_free(struct event_log *log);
 
 struct engine {
 	struct engine_config cfg;
@@ -19,6 +32,7 @@ struct engine {
 	int epoll_fd;             /* shim pidfds */
 	pthread_t monitor;
 	int stopping;
+	struct event_log events;
 };
 
 /* Persists c's document; called with eng->lock held. Logs on failure. */

@@ -226,6 +226,7 @@ int engine_open(const struct engine_config *cfg, struct engine **ret, eng_error_
 	eng->epoll_fd = -1;
 	pthread_mutex_init(&eng->lock, NULL);
 	pthread_cond_init(&eng->changed, NULL);
+	event_log_init(&eng->events);
 	if (!eng->cfg.libexec_dir)
 		eng->cfg.libexec_dir = self_dir();
 	if (asprintf(&eng->shim_path, "%s/berth-shim", eng->cfg.libexec_dir) < 0 ||
@@ -291,6 +292,7 @@ void engine_free(struct engine *eng)
 		close(eng->epoll_fd);
 	image_store_free(eng->images);
 	json_decref(eng->seccomp);
+	event_log_free(&eng->events);
 	free(eng->shim_path);
 	free(eng->runtime_root);
 	free(eng);

@@ -7,6 +7,7 @@
 #include "../common/strv.h"
 #include "../image/store.h"
 #include "../runtime/oci.h"
+#include "events.h"
 #include "resources.h"
 
 #include <errno.h>
@@ -306,6 +307,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	free(c->error);
 	c->error = NULL;
 	container_save(eng, c);
+	container_event_locked(eng, c, "start", NULL);
 	monitor_watch(eng, c);
 	pthread_cond_broadcast(&eng->changed);
 	pthread_mutex_unlock(&eng->lock);
@@ -355,7 +357,10 @@ static int cancel_restart_locked(struct engine *eng, struct container *c)
 static int stop_locked(struct engine *eng, struct container *c, int timeout, int sig,
 		       eng_error_t *err)
 {
+	char num[16];
 	c->stop_requested = 1;
+	snprintf(num, sizeof(num), "%d", sig);
+	container_event_locked(eng, c, "kill", json_pack("{s:s}", "signal", num));
 	if (c->status == CTR_PAUSED)
 		signal_locked(c, SIGCONT, NULL);
 	if (signal_locked(c, sig, err) < 0)
@@ -426,9 +431,10 @@ int engine_container_restart(struct engine *eng, struct container *c, int timeou
 		rc = stop_locked(eng, c, secs, signum, err);
 	pthread_mutex_unlock(&eng->lock);
 	pthread_mutex_unlock(&c->op_lock);
-	if (rc < 0)
-		return rc;
-	return engine_container_start(eng, c, err);
+	if (rc < 0 || engine_container_start(eng, c, err) < 0)
+		return -1;
+	engine_container_event(eng, c, "restart", NULL);
+	return 0;
 }
 
 int engine_container_kill(struct engine *eng, struct container *c, const char *signame,
@@ -444,8 +450,11 @@ int engine_container_kill(struct engine *eng, struct container *c, const char *s
 				    "cannot kill container: %s: container %s is not running",
 				    c->name, c->id);
 	} else {
+		char num[16];
 		if (sig == SIGKILL)
 			c->stop_requested = 1;
+		snprintf(num, sizeof(num), "%d", sig);
+		container_event_locked(eng, c, "kill", json_pack("{s:s}", "signal", num));
 		rc = signal_locked(c, sig, err);
 		/* like dockerd, a SIGKILL returns once the container is gone */
 		if (rc == 0 && sig == SIGKILL)
@@ -485,6 +494,7 @@ int container_destroy(struct engine *eng, struct container *c, eng_error_t *err)
 	}
 	pthread_cond_broadcast(&eng->changed);
 	pthread_mutex_unlock(&eng->lock);
+	engine_container_event(eng, c, "destroy", NULL);
 	return 0;
 }
 
@@ -686,6 +696,11 @@ void container_exited(struct engine *eng, struct container *c)
 	c->pid = 0;
 	c->shim_pid = 0;
 	c->exit_seq++;
+	char code[16];
+	snprintf(code, sizeof(code), "%d", c->exit_code);
+	if (c->oom_killed)
+		container_event_locked(eng, c, "oom", NULL);
+	container_event_locked(eng, c, "die", json_pack("{s:s}", "exitCode", code));
 	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
 	if (restart_wanted(c) && !eng->stopping) {
@@ -730,9 +745,14 @@ int engine_container_rename(struct engine *eng, struct container *c, const char 
 				    "name.",
 				    name, other->id);
 	} else {
+		char old[512];
+		snprintf(old, sizeof(old), "/%s", c->name);
 		free(c->name);
 		c->name = strdup(name);
 		container_save(eng, c);
+		pthread_mutex_unlock(&eng->lock);
+		engine_container_event(eng, c, "rename", json_pack("{s:s}", "oldName", old));
+		return 0;
 	}
 	pthread_mutex_unlock(&eng->lock);
 	return rc;
@@ -787,6 +807,8 @@ int engine_container_attach(struct engine *eng, struct container *c, int fd, uns
 	if (running)
 		rc = shim_attach(bundle, &a, err);
 	pthread_mutex_unlock(&c->op_lock);
+	if (rc == 0)
+		engine_container_event(eng, c, "attach", NULL);
 	return rc;
 }
 
@@ -837,5 +859,11 @@ int engine_container_resize(struct engine *eng, struct container *c, unsigned ro
 	if (!json_bool(c->config, "Tty", 0))
 		return eng_error_make(err, ENOTTY, ERR_CONFLICT,
 				      "cannot resize a container without a TTY: %s", c->id);
-	return shim_resize(bundle, rows, cols, err);
+	if (shim_resize(bundle, rows, cols, err) < 0)
+		return -1;
+	char h[16], w[16];
+	snprintf(h, sizeof(h), "%u", rows);
+	snprintf(w, sizeof(w), "%u", cols);
+	engine_container_event(eng, c, "resize", json_pack("{s:s, s:s}", "height", h, "width", w));
+	return 0;
 }
