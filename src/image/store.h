@@ -28,6 +28,8 @@ struct image {
 	int64_t created_ns;  /* config "created" */
 	int64_t size;        /* total unpacked size of the layers */
 	char parent[72];     /* "" when none */
+	int64_t last_tag_ns; /* when a name was last given to it, 0 if never */
+	json_t *graph_driver; /* docker's GraphDriver {"Name", "Data"} (owned) */
 };
 
 int image_store_open(const char *data_root, struct image_store **ret, eng_error_t *err);
