@@ -10,7 +10,7 @@ B       := build
 
 # Every module but the programs' mains goes into one static library; the dependency
 # direction between folders is documented in docs/architecture.md.
-LIB_DIRS := common http api engine image runtime
+LIB_DIRS := common http api engine image runtime volume network
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 DAEMON_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
