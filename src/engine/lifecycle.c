@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void deadline_in(struct timespec *ts, int64_t ms)
 {
@@ -48,11 +49,25 @@ static int wait_exit_locked(struct engine *eng, struct container *c, int64_t ms)
 	return 0;
 }
 
-static const char *runtime_path(struct engine *eng, const char *name)
+/* The runtime's executable: daemon.json's path, or the name looked up on PATH. Caller frees. */
+static char *runtime_path(struct engine *eng, const char *name, eng_error_t *err)
 {
-	json_t *r = json_object_get(eng->cfg.runtimes, name);
-	const char *p = json_str(r, "path");
-	return p ? p : name; /* a bare name is looked up on PATH by the shim */
+	const char *p = json_str(json_object_get(eng->cfg.runtimes, name), "path");
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *dirs = strdup(path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+
+	if (p)
+		name = p;
+	if (strchr(name, '/'))
+		return strdup(name);
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *full = path_join(d, name);
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	eng_error_make(err, ENOENT, ERR_INVALID, "runtime %s: executable not found in $PATH", name);
+	return NULL;
 }
 
 /* resolv.conf: --dns, --dns-search and --dns-option replace the host's lines; otherwise the
@@ -236,7 +251,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
 	_cleanup_free_ char *log = engine_container_log_path(eng, c);
-	_cleanup_free_ char *rootfs = NULL;
+	_cleanup_free_ char *rootfs = NULL, *runtime = NULL;
 	struct shim_attach *attach = NULL;
 	size_t nattach = 0;
 	pid_t shim_pid = 0, pid = 0;
@@ -259,7 +274,8 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 		goto out_unlock;
 	rc = -1;
 
-	if (image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0 ||
+	if (!(runtime = runtime_path(eng, c->runtime, err)) ||
+	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0 ||
 	    write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
 		goto fail;
 
@@ -280,7 +296,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	pthread_mutex_unlock(&eng->lock);
 	struct shim_start_opts so = {
 		.shim_path = eng->shim_path,
-		.runtime_path = runtime_path(eng, c->runtime),
+		.runtime_path = runtime,
 		.runtime_root = eng->runtime_root,
 		.id = c->id,
 		.bundle = bundle,
