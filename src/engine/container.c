@@ -451,26 +451,34 @@ json_t *engine_container_inspect(struct engine *eng, struct container *c, int si
 	_cleanup_free_ char *upper = path_join(ovl, "diff");
 	_cleanup_free_ char *work = path_join(ovl, "work");
 	_cleanup_free_ char *merged = path_join(ovl, "merged");
-	doc = json_pack(
-		"{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, "
-		"s:s, s:n, s:O, s:{s:{s:s, s:s, s:s}, s:s}, s:o, s:O, s:{s:s, s:s, s:s, s:b, "
-		"s:s, s:i, s:n, s:n, s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:{}, s:o}}",
-		"Id", c->id, "Created", created, "Path", argv && argv[0] ? argv[0] : "", "Args",
-		args, "State", state_json(c), "Image", c->image_id, "ResolvConfPath", resolv,
-		"HostnamePath", hostname, "HostsPath", hosts, "LogPath", log, "Name", name,
-		"RestartCount", c->restart_count, "Driver", image_store_driver(eng->images),
-		"Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "",
-		"ExecIDs", "HostConfig", c->host_config, "GraphDriver", "Data", "UpperDir", upper,
-		"WorkDir", work, "MergedDir", merged, "Name", image_store_driver(eng->images),
-		"Mounts", mounts_json(c), "Config", c->config, "NetworkSettings", "Bridge", "",
-		"SandboxID", "", "SandboxKey", "", "HairpinMode", 0, "LinkLocalIPv6Address", "",
-		"LinkLocalIPv6PrefixLen", 0, "Ports", "SecondaryIPAddresses",
-		"SecondaryIPv6Addresses", "EndpointID", "", "GlobalIPv6PrefixLen", 0,
-		"GlobalIPv6Address", "", "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "",
-		"MacAddress", "", "Gateway", "", "Networks", network_settings(c));
-	pthread_mutex_unlock(&eng->lock);
+	doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, "
+			"s:s, s:s, s:s, s:n, s:O, s:{s:{s:s, s:s, s:s}, s:s}, s:o, s:O}",
+			"Id", c->id, "Created", created, "Path", argv && argv[0] ? argv[0] : "",
+			"Args", args, "State", state_json(c), "Image", c->image_id,
+			"ResolvConfPath", resolv, "HostnamePath", hostname, "HostsPath", hosts,
+			"LogPath", log, "Name", name, "RestartCount", c->restart_count, "Driver",
+			image_store_driver(eng->images), "Platform", "linux", "MountLabel", "",
+			"ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
+			c->host_config, "GraphDriver", "Data", "UpperDir", upper, "WorkDir", work,
+			"MergedDir", merged, "Name", image_store_driver(eng->images), "Mounts",
+			mounts_json(c), "Config", c->config);
+	json_t *ns = json_object();
+	static const char *const empty_strs[] = {
+		"Bridge", "SandboxID", "SandboxKey", "LinkLocalIPv6Address", "EndpointID",
+		"GlobalIPv6Address", "IPAddress", "IPv6Gateway", "MacAddress", "Gateway"};
+	for (size_t i = 0; i < sizeof(empty_strs) / sizeof(*empty_strs); i++)
+		json_object_set_new(ns, empty_strs[i], json_string(""));
+	json_object_set_new(ns, "HairpinMode", json_false());
+	json_object_set_new(ns, "LinkLocalIPv6PrefixLen", json_integer(0));
+	json_object_set_new(ns, "GlobalIPv6PrefixLen", json_integer(0));
+	json_object_set_new(ns, "IPPrefixLen", json_integer(0));
+	json_object_set_new(ns, "SecondaryIPAddresses", json_null());
+	json_object_set_new(ns, "SecondaryIPv6Addresses", json_null());
 	/* Ports: an empty map, as docker shows for a container without published ports */
-	json_object_set_new(json_object_get(doc, "NetworkSettings"), "Ports", json_object());
+	json_object_set_new(ns, "Ports", json_object());
+	json_object_set_new(ns, "Networks", network_settings(c));
+	json_object_set_new(doc, "NetworkSettings", ns);
+	pthread_mutex_unlock(&eng->lock);
 	if (size) {
 		int64_t rw = image_rootfs_size_rw(eng->images, c->id);
 		json_object_set_new(doc, "SizeRw", json_integer(rw));
