@@ -274,10 +274,14 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 		goto out_unlock;
 	rc = -1;
 
+	int64_t t0 = now_ns();
 	if (!(runtime = runtime_path(eng, c->runtime, err)) ||
-	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0 ||
-	    write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
+	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0)
 		goto fail;
+	int64_t t1 = now_ns();
+	if (write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
+		goto fail;
+	int64_t t2 = now_ns();
 
 	/* the exit record of a previous run must not be mistaken for this one's */
 	_cleanup_free_ char *exitf = path_join(bundle, "exit");
@@ -311,6 +315,9 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	};
 	if (shim_start(&so, &shim_pid, &pid, err) < 0)
 		goto fail;
+	log_debug("container %.12s: started in %lld ms (mount %lld, bundle %lld, shim %lld)",
+		  c->id, (long long)(now_ns() - t0) / 1000000, (long long)(t1 - t0) / 1000000,
+		  (long long)(t2 - t1) / 1000000, (long long)(now_ns() - t2) / 1000000);
 
 	pthread_mutex_lock(&eng->lock);
 	c->status = CTR_RUNNING;
