@@ -1,7 +1,7 @@
 # berth: `make` builds into build/, `make check` runs every test (unit, then integration).
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation \
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -Wjump-misses-init \
            -D_GNU_SOURCE -MMD -MP
 PKGS    := jansson libarchive libcrypto zlib libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))

@@ -426,42 +426,39 @@ void api_container_wait(struct http_request *req, struct engine *eng)
 
 /* ---- top ---- */
 
-void api_container_top(struct http_request *req, struct engine *eng)
+/* Runs ps on the host and keeps the rows of the container's processes. */
+static void top_reply(struct http_request *req, struct engine *eng, struct container *c)
 {
 	const char *ps_args = http_query(req, "ps_args");
 	_cleanup_free_ char *out = NULL, *errout = NULL;
+	_cleanup_free_ char *args = strdup(ps_args && *ps_args ? ps_args : "-ef");
 	_cleanup_free_ pid_t *pids = NULL;
-	_cleanup_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = strv_push(NULL, "/bin/ps");
 	size_t npids = 0;
 	eng_error_t err;
-	int status;
-	struct container *c = path_container(req, eng);
+	int status, pid_col = -1, ncols = 0;
+	char *save = NULL, *line;
 
-	if (!c)
-		return;
 	if (!engine_container_is_running(eng, c)) {
 		http_reply_error(req, 409, "container %s is not running", c->id);
-		goto out;
+		return;
 	}
 	if (engine_container_pids(eng, c, &pids, &npids, &err) < 0) {
 		http_reply_err(req, &err);
-		goto out;
+		return;
 	}
-	argv = strv_push(argv, "/bin/ps");
-	_cleanup_free_ char *args = strdup(ps_args && *ps_args ? ps_args : "-ef");
-	for (char *save = NULL, *t = strtok_r(args, " ", &save); t; t = strtok_r(NULL, " ", &save))
+	for (char *s2 = NULL, *t = strtok_r(args, " ", &s2); t; t = strtok_r(NULL, " ", &s2))
 		argv = strv_push(argv, t);
 	if (spawn_run(argv, -1, &out, &errout, &status, &err) < 0) {
 		http_reply_err(req, &err);
-		goto out;
+		return;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		http_reply_error(req, 500, "ps: %s", errout);
-		goto out;
+		return;
 	}
 	json_t *titles = json_array(), *procs = json_array();
-	char *save = NULL, *line = strtok_r(out, "\n", &save);
-	int pid_col = -1, ncols = 0;
+	line = strtok_r(out, "\n", &save);
 	for (char *s2 = NULL, *t = line ? strtok_r(strdupa(line), " \t", &s2) : NULL; t;
 	     t = strtok_r(NULL, " \t", &s2)) {
 		if (!strcmp(t, "PID"))
@@ -473,11 +470,12 @@ void api_container_top(struct http_request *req, struct engine *eng)
 		json_decref(titles);
 		json_decref(procs);
 		http_reply_error(req, 500, "Couldn't find PID field in ps output");
-		goto out;
+		return;
 	}
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		json_t *row = json_array();
 		char *p = line;
+		int mine = 0;
 		for (int col = 0; col < ncols && *p; col++) {
 			while (*p == ' ' || *p == '\t')
 				p++;
@@ -486,7 +484,6 @@ void api_container_top(struct http_request *req, struct engine *eng)
 			p += len;
 		}
 		pid_t pid = (pid_t)atoi(json_string_value(json_array_get(row, (size_t)pid_col)) ?: "0");
-		int mine = 0;
 		for (size_t i = 0; i < npids; i++)
 			mine |= pids[i] == pid;
 		if (mine)
@@ -495,7 +492,14 @@ void api_container_top(struct http_request *req, struct engine *eng)
 			json_decref(row);
 	}
 	http_reply_json(req, 200, json_pack("{s:o, s:o}", "Titles", titles, "Processes", procs));
-out:
+}
+
+void api_container_top(struct http_request *req, struct engine *eng)
+{
+	struct container *c = path_container(req, eng);
+	if (!c)
+		return;
+	top_reply(req, eng, c);
 	container_unref(eng, c);
 }
 
@@ -569,6 +573,7 @@ void api_container_logs(struct http_request *req, struct engine *eng)
 	const char *tail = http_query(req, "tail");
 	struct log_read_opts ro = {.tail = -1};
 	eng_error_t err;
+	int64_t now = now_ns();
 
 	if (!c)
 		return;
@@ -589,7 +594,6 @@ void api_container_logs(struct http_request *req, struct engine *eng)
 		http_reply_error(req, 501, "configured logging driver does not support reading");
 		goto out;
 	}
-	int64_t now = now_ns();
 	if (since && *since && strcmp(since, "0") && parse_time_filter(since, now, &ro.since_ns) < 0) {
 		http_reply_error(req, 400, "invalid value for \"since\": %s", since);
 		goto out;

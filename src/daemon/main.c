@@ -203,7 +203,8 @@ int main(int argc, char **argv)
 	struct options given = {0};
 	eng_error_t err;
 	struct engine *eng = NULL;
-	int ch, lockfd, rc = 1;
+	int ch, lockfd, rc = 1, n;
+	char pid[32];
 	sigset_t sigs;
 	pthread_t sigthr;
 
@@ -357,8 +358,7 @@ int main(int argc, char **argv)
 		}
 		log_info("API listen on %s", path);
 	}
-	char pid[32];
-	int n = snprintf(pid, sizeof(pid), "%d", getpid());
+	n = snprintf(pid, sizeof(pid), "%d", getpid());
 	if (write_file_atomic(o.pidfile, pid, (size_t)n, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;

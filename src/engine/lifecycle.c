@@ -252,6 +252,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
 	_cleanup_free_ char *log = engine_container_log_path(eng, c);
 	_cleanup_free_ char *rootfs = NULL, *runtime = NULL;
+	_cleanup_free_ char *exitf = path_join(bundle, "exit");
 	struct shim_attach *attach = NULL;
 	size_t nattach = 0;
 	pid_t shim_pid = 0, pid = 0;
@@ -284,7 +285,6 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	int64_t t2 = now_ns();
 
 	/* the exit record of a previous run must not be mistaken for this one's */
-	_cleanup_free_ char *exitf = path_join(bundle, "exit");
 	unlink(exitf);
 	json_t *lc = json_object_get(c->host_config, "LogConfig");
 	json_t *lopts = json_object_get(lc, "Config");
