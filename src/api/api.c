@@ -9,6 +9,14 @@
 
 typedef void (*api_fn)(struct http_request *req, struct engine *eng);
 
+/* No user-defined networks exist until the networking issue lands, so every lookup misses;
+ * the docker CLI's `inspect` probes networks and needs the 404 to go on. */
+static void api_network_inspect(struct http_request *req, struct engine *eng)
+{
+	(void)eng;
+	http_reply_error(req, 404, "network %s not found", req->params[0]);
+}
+
 struct route {
 	const char *method;
 	const char *pattern; /* "{x}" captures one path segment */
@@ -71,7 +79,7 @@ static const struct route routes[] = {
 	{"GET", "/distribution/{name*}/json", NULL, "registry distribution"},
 
 	{"GET", "/networks", NULL, "networks"},
-	{"GET", "/networks/{id}", NULL, "networks"},
+	{"GET", "/networks/{id}", api_network_inspect},
 	{"POST", "/networks/create", NULL, "networks"},
 	{"POST", "/networks/prune", NULL, "networks"},
 	{"DELETE", "/networks/{id}", NULL, "networks"},
