@@ -1,0 +1,234 @@
+"""berth, the CLI: run, ps, images, logs, inspect, rm/rmi errors, load/save, against the
+session's berthd. Output and exit codes are docker's; where the docker CLI is at hand the
+two are compared directly."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import BUILD, IMAGE, wait_for
+
+BERTH = os.path.join(BUILD, "berth")
+
+
+@pytest.fixture
+def berth(daemon):
+    if not os.path.exists(BERTH):
+        pytest.skip("build/berth is not built")
+
+    def run(*args, input=None, timeout=60, env=None):
+        e = dict(os.environ)
+        e.pop("DOCKER_HOST", None)
+        e["BERTH_HOST"] = daemon.host
+        if env:
+            e.update(env)
+        return subprocess.run([BERTH, *args], input=input, capture_output=True, text=True,
+                              timeout=timeout, env=e)
+    return run
+
+
+def test_run_output_and_exit_codes(berth):
+    r = berth("run", "--rm", IMAGE, "echo", "hello")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "hello\n"
+
+    r = berth("run", "--rm", IMAGE, "sh", "-c", "echo out; echo err >&2; exit 3")
+    assert r.returncode == 3
+    assert r.stdout == "out\n"
+    assert r.stderr == "err\n"
+
+
+def test_run_missing_command_is_127(berth):
+    r = berth("run", "--rm", IMAGE, "/no/such/binary")
+    assert r.returncode == 127
+    assert r.stderr.startswith("berth: Error response from daemon: ")
+    assert "Run 'berth run --help' for more information" in r.stderr
+
+
+def test_run_daemon_errors_are_125(berth):
+    r = berth("run", "--pull", "never", "no-such-image")
+    assert r.returncode == 125
+    assert "Error response from daemon: No such image: no-such-image:latest" in r.stderr
+
+    r = berth("run", "--init", IMAGE, "true")
+    assert r.returncode == 125
+
+    r = berth("run", "--no-such-flag", IMAGE)
+    assert r.returncode == 125
+    assert r.stderr.startswith("unknown flag: --no-such-flag")
+
+
+def test_run_stdin(berth):
+    r = berth("run", "--rm", "-i", IMAGE, "sh", "-c", "tr a-z A-Z; exit 4", input="piped\n")
+    assert r.returncode == 4
+    assert r.stdout == "PIPED\n"
+
+
+def test_run_rm_removes(berth):
+    r = berth("run", "--rm", "--name", "cli-gone", IMAGE, "true")
+    assert r.returncode == 0, r.stderr
+    r = berth("ps", "-a", "--filter", "name=cli-gone", "-q")
+    assert r.stdout == ""
+
+
+def test_run_tty_needs_terminal(berth):
+    r = berth("run", "--rm", "-it", IMAGE, "true", input="")
+    assert r.returncode == 1
+    assert "the input device is not a TTY" in r.stderr
+
+
+def test_run_detached_ps_and_formats(berth):
+    r = berth("run", "-d", "--name", "cli-web", "-l", "tier=front", IMAGE, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    cid = r.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", cid)
+
+    r = berth("ps")
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
+                                "PORTS", "NAMES"]
+    row = [l for l in lines if l.startswith(cid[:12])]
+    assert row and '"sleep 300"' in row[0] and row[0].endswith("cli-web")
+    assert "Up " in row[0]
+
+    assert berth("ps", "-q").stdout.split() == [cid[:12]]
+    assert berth("ps", "-q", "--no-trunc").stdout.split() == [cid]
+    r = berth("ps", "--format", "{{.Names}}|{{.Image}}|{{.Command}}|{{.Labels}}")
+    assert r.stdout == 'cli-web|%s|"sleep 300"|tier=front\n' % IMAGE
+    r = berth("ps", "--format", "table {{.ID}}\\t{{.Names}}")
+    assert r.stdout.splitlines()[0].split() == ["CONTAINER", "ID", "NAMES"]
+    r = berth("ps", "--format", "json")
+    assert json.loads(r.stdout.splitlines()[0])["Names"] == "cli-web"
+
+    r = berth("rm", "-f", "cli-web")
+    assert r.returncode == 0 and r.stdout == "cli-web\n"
+
+
+def test_ps_matches_docker(berth, docker):
+    berth("run", "--name", "cli-exit", IMAGE, "sh", "-c", "exit 2")
+    fmt = "{{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}}"
+    assert berth("ps", "-a", "--format", fmt).stdout == \
+        docker("ps", "-a", "--format", fmt).stdout
+
+
+def test_images(berth, docker):
+    r = berth("images")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
+    assert any(l.startswith("busybox ") and re.search(r"\d(\.\d+)?[kMG]?B$", l)
+               for l in lines[1:])
+    assert r.stdout == docker("images").stdout
+    iid = docker("image", "inspect", "-f", "{{.Id}}", IMAGE).stdout.strip()
+    assert berth("images", "-q").stdout.split() == [iid[7:19]]
+    assert berth("images", "--format", "{{.Repository}}:{{.Tag}}").stdout == IMAGE + "\n"
+
+
+def test_logs(berth):
+    r = berth("run", "--name", "cli-logs", IMAGE, "sh", "-c",
+              "echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three")
+    assert r.returncode == 0
+    r = berth("logs", "cli-logs")
+    assert r.stdout == "one\nthree\n" and r.stderr == "two\n"
+    r = berth("logs", "--tail", "1", "cli-logs")
+    assert r.stdout + r.stderr == "three\n"
+    r = berth("logs", "-t", "cli-logs")
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z one$", r.stdout.splitlines()[0])
+
+
+def test_logs_follow_ends_with_container(berth):
+    berth("run", "-d", "--name", "cli-follow", IMAGE, "sh", "-c", "echo a; sleep 1; echo b")
+    r = berth("logs", "-f", "cli-follow", timeout=20)
+    assert r.returncode == 0 and r.stdout == "a\nb\n"
+
+
+def test_inspect(berth):
+    berth("create", "--name", "cli-insp", "-e", "FOO=bar", IMAGE, "echo", "x")
+    r = berth("inspect", "cli-insp")
+    assert r.returncode == 0
+    doc = json.loads(r.stdout)
+    assert isinstance(doc, list) and doc[0]["Name"] == "/cli-insp"
+    r = berth("inspect", "-f", "{{.State.Status}} {{.Name}}", "cli-insp")
+    assert r.stdout == "created /cli-insp\n"
+    r = berth("inspect", "-f", "{{json .Config.Cmd}}", "cli-insp")
+    assert r.stdout == '["echo","x"]\n'
+    r = berth("container", "inspect", "--format", "{{index .Config.Env 0}}", "cli-insp")
+    assert r.stdout.startswith("FOO=bar") or "FOO=bar" in \
+        berth("inspect", "-f", "{{.Config.Env}}", "cli-insp").stdout
+    r = berth("image", "inspect", "-f", "{{.Id}}", IMAGE)
+    assert r.stdout.startswith("sha256:")
+
+
+def test_rm_and_rmi_errors(berth):
+    r = berth("rm", "x-no-such")
+    assert r.returncode == 1
+    assert r.stderr == "Error response from daemon: No such container: x-no-such\n"
+    r = berth("rmi", "x-no-such")
+    assert r.returncode == 1
+    assert r.stderr.startswith("Error response from daemon: No such image: x-no-such")
+    r = berth("inspect", "x-no-such")
+    assert r.returncode == 1 and r.stdout == "[]\n"
+    r = berth("container", "inspect", "x-no-such")
+    assert r.returncode == 1
+    assert "No such container: x-no-such" in r.stderr
+    r = berth("rm")
+    assert r.returncode == 1
+    assert "'berth rm' requires at least 1 argument" in r.stderr
+
+
+def test_stop_start_wait(berth):
+    berth("run", "-d", "--name", "cli-life", IMAGE, "sleep", "300")
+    r = berth("stop", "-t", "1", "cli-life")
+    assert r.returncode == 0 and r.stdout == "cli-life\n"
+    assert berth("inspect", "-f", "{{.State.Status}}", "cli-life").stdout == "exited\n"
+    r = berth("wait", "cli-life")
+    assert r.stdout.strip() in ("137", "143")
+    assert berth("start", "cli-life").stdout == "cli-life\n"
+    r = berth("kill", "cli-life")
+    assert r.returncode == 0
+    assert berth("wait", "cli-life").stdout == "137\n"
+    r = berth("start", "-a", IMAGE)
+    assert r.returncode == 1
+
+
+def test_start_attach_exit_code(berth):
+    berth("create", "--name", "cli-sa", IMAGE, "sh", "-c", "echo attached; exit 6")
+    r = berth("start", "-a", "cli-sa")
+    assert r.returncode == 6
+    assert r.stdout == "attached\n"
+
+
+def test_tag_save_load(berth, daemon, tmp_path):
+    assert berth("tag", IMAGE, "cli-copy:v1").returncode == 0
+    out = tmp_path / "img.tar"
+    r = berth("save", "-o", str(out), "cli-copy:v1")
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 100000
+    r = berth("rmi", "cli-copy:v1")
+    assert r.returncode == 0 and "Untagged: cli-copy:v1" in r.stdout
+    r = berth("load", "-i", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Loaded image: cli-copy:v1" in r.stdout
+    with open(out, "rb") as f:
+        r = subprocess.run([BERTH, "-H", daemon.host, "load"], stdin=f, capture_output=True,
+                           text=True, timeout=60)
+    assert r.returncode == 0 and "Loaded image" in r.stdout
+    assert berth("images", "-q", "cli-copy").stdout.strip() != ""
+
+
+def test_container_aliases_and_prune(berth):
+    berth("run", "--name", "cli-pr", IMAGE, "true")
+    r = berth("container", "ls", "-a", "--format", "{{.Names}}")
+    assert "cli-pr" in r.stdout.split()
+    r = berth("container", "prune", "-f")
+    assert r.returncode == 0 and "Total reclaimed space:" in r.stdout
+    assert berth("ps", "-aq").stdout == ""
+    r = berth("image", "ls", "--format", "{{.Repository}}")
+    assert "busybox" in r.stdout.split()
+
+
+def test_version(berth):
+    r = berth("version", "--format", "{{.Server.ApiVersion}}")
+    assert r.returncode == 0 and r.stdout == "1.51\n"
