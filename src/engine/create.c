@@ -6,6 +6,7 @@
 #include "../common/jsonutil.h"
 #include "../common/log.h"
 #include "../common/strv.h"
+#include "../image/reference.h"
 #include "../image/store.h"
 #include "events.h"
 #include "resources.h"
@@ -386,8 +387,17 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	if (normalize_host_config(eng, hc, err) < 0)
 		return -1;
 	img = image_get(eng->images, image_name, err);
-	if (!img)
+	if (!img) {
+		struct image_ref ref;
+		eng_error_t perr;
+		/* a malformed name is a bad request, not a missing image */
+		if (ref_parse(image_name, &ref, &perr) < 0) {
+			*err = perr;
+			return -1;
+		}
+		ref_free(&ref);
 		return -1;
+	}
 
 	c = calloc(1, sizeof(*c));
 	pthread_mutex_init(&c->op_lock, NULL);
