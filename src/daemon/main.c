@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -208,6 +209,9 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	pthread_t sigthr;
 
+	/* one malloc arena: per-thread arenas would keep the heap of every past connection
+	 * thread resident, and the daemon's allocations are small and short */
+	mallopt(M_ARENA_MAX, 1);
 	while ((ch = getopt_long(argc, argv, "H:p:l:Dhv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':

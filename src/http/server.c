@@ -4,6 +4,8 @@
 #include "../common/strv.h"
 
 #include <ctype.h>
+#include <malloc.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +32,7 @@ struct http_conn {
 };
 
 struct http_server {
+	atomic_int active; /* connections being served */
 	http_handler_fn handler;
 	void *ctx;
 	int listeners[MAX_LISTENERS];
@@ -655,6 +658,9 @@ static void *conn_thread(void *arg)
 	request_reset(&req);
 	if (c->fd >= 0)
 		close(c->fd);
+	/* the last connection gone: give freed heap back, so an idle daemon stays small */
+	if (atomic_fetch_sub(&c->srv->active, 1) == 1)
+		malloc_trim(0);
 	free(c);
 	return NULL;
 }
@@ -726,7 +732,9 @@ void http_server_run(struct http_server *s)
 			c->fd = fd;
 			c->start = c->end = 0;
 			c->srv = s;
+			atomic_fetch_add(&s->active, 1);
 			if (pthread_create(&t, &attr, conn_thread, c) != 0) {
+				atomic_fetch_sub(&s->active, 1);
 				close(fd);
 				free(c);
 			}
