@@ -6,6 +6,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "mounts.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,7 +55,7 @@ char *engine_container_bundle(struct engine *eng, const struct container *c)
 json_t *container_to_json(struct container *c)
 {
 	return json_pack("{s:s, s:s, s:I, s:O, s:O, s:s, s:s?, s:i, s:{s:s, s:i, s:i, s:i, s:b, "
-			 "s:s, s:I, s:I, s:b}}",
+			 "s:s, s:I, s:I, s:b}, s:O?}",
 			 "ID", c->id, "Name", c->name, "Created", (json_int_t)c->created_ns,
 			 "Config", c->config, "HostConfig", c->host_config, "Image", c->image_id,
 			 "Runtime", c->runtime, "RestartCount", c->restart_count, "State",
@@ -62,7 +63,7 @@ json_t *container_to_json(struct container *c)
 			 (int)c->shim_pid, "ExitCode", c->exit_code, "OOMKilled", c->oom_killed,
 			 "Error", c->error ? c->error : "", "StartedAt",
 			 (json_int_t)c->started_ns, "FinishedAt", (json_int_t)c->finished_ns,
-			 "ManuallyStopped", c->stop_requested);
+			 "ManuallyStopped", c->stop_requested, "MountPoints", c->mounts);
 }
 
 static struct container *container_new(void)
@@ -101,6 +102,8 @@ struct container *container_from_json(json_t *doc)
 	c->started_ns = json_int(st, "StartedAt", 0);
 	c->finished_ns = json_int(st, "FinishedAt", 0);
 	c->stop_requested = json_bool(st, "ManuallyStopped", 0);
+	if (json_is_array(json_object_get(doc, "MountPoints")))
+		c->mounts = json_incref(json_object_get(doc, "MountPoints"));
 	if (!json_is_object(c->config) || !json_is_object(c->host_config)) {
 		container_free(c);
 		return NULL;
@@ -117,6 +120,7 @@ void container_free(struct container *c)
 	free(c->error);
 	json_decref(c->config);
 	json_decref(c->host_config);
+	json_decref(c->mounts);
 	for (size_t i = 0; i < c->npending; i++)
 		close(c->pending[i].fd);
 	free(c->pending);
@@ -309,32 +313,6 @@ static char **container_argv(struct container *c)
 	return argv;
 }
 
-static json_t *mounts_json(struct container *c)
-{
-	json_t *out = json_array(), *binds = json_object_get(c->host_config, "Binds"), *b;
-	size_t i;
-
-	json_array_foreach(binds, i, b)
-	{
-		const char *spec = json_string_value(b);
-		if (!spec)
-			continue;
-		_cleanup_strv_ char **parts = NULL;
-		_cleanup_free_ char *copy = strdup(spec);
-		char *save = NULL;
-		for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
-			parts = strv_push(parts, t);
-		if (strv_len(parts) < 2)
-			continue;
-		const char *mode = strv_len(parts) > 2 ? parts[2] : "";
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", "bind",
-						     "Source", parts[0], "Destination", parts[1],
-						     "Mode", mode, "RW", !strstr(mode, "ro"),
-						     "Propagation", "rprivate"));
-	}
-	return out;
-}
-
 static json_t *network_settings(struct container *c)
 {
 	const char *mode = json_str(c->host_config, "NetworkMode");
@@ -461,7 +439,7 @@ json_t *engine_container_inspect(struct engine *eng, struct container *c, int si
 			"ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
 			c->host_config, "GraphDriver", "Data", "UpperDir", upper, "WorkDir", work,
 			"MergedDir", merged, "Name", image_store_driver(eng->images), "Mounts",
-			mounts_json(c), "Config", c->config);
+			mounts_inspect(c), "Config", c->config);
 	json_t *ns = json_object();
 	static const char *const empty_strs[] = {
 		"Bridge", "SandboxID", "SandboxKey", "LinkLocalIPv6Address", "EndpointID",
@@ -516,7 +494,7 @@ json_t *engine_container_summary(struct engine *eng, struct container *c, int si
 			json_is_object(labels) ? json_deep_copy(labels) : json_object(), "State",
 			ctr_status_name(c->status), "Status", status, "HostConfig", "NetworkMode",
 			netmode ? netmode : "default", "NetworkSettings", "Networks",
-			network_settings(c), "Mounts", mounts_json(c));
+			network_settings(c), "Mounts", mounts_inspect(c));
 	pthread_mutex_unlock(&eng->lock);
 	if (size) {
 		int64_t rw = image_rootfs_size_rw(eng->images, c->id);

@@ -43,6 +43,7 @@ struct container {
 	int stop_requested; /* stopped by the user: no restart policy applies */
 	int64_t restart_delay_ms;
 	int monitor_fd;     /* pidfd of the shim while running, -1 otherwise */
+	json_t *mounts;     /* docker's MountPoints, see mounts.c; NULL before create */
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;

@@ -9,6 +9,7 @@
 #include "../image/reference.h"
 #include "../image/store.h"
 #include "events.h"
+#include "mounts.h"
 #include "resources.h"
 
 #include <errno.h>
@@ -193,69 +194,6 @@ static json_t *merge_config(json_t *req, const json_t *image_cfg)
 	return cfg;
 }
 
-/* docker -v "src:dst[:mode]" with a host path source. */
-static int check_binds(json_t *hc, eng_error_t *err)
-{
-	json_t *binds = json_object_get(hc, "Binds"), *b;
-	size_t i;
-
-	json_array_foreach(binds, i, b)
-	{
-		const char *spec = json_string_value(b);
-		if (!spec)
-			return eng_error_make(err, EINVAL, ERR_INVALID,
-					      "json: cannot unmarshal non-string into Go struct "
-					      "field HostConfig.Binds of type string");
-		_cleanup_free_ char *copy = strdup(spec);
-		char *dst = strchr(copy, ':'), *mode;
-		if (!dst || !dst[1])
-			return eng_error_make(err, EINVAL, ERR_INVALID,
-					      "invalid volume specification: '%s'", spec);
-		*dst++ = 0;
-		mode = strchr(dst, ':');
-		if (mode)
-			*mode++ = 0;
-		if (copy[0] != '/')
-			return eng_error_make(err, ENOTSUP, ERR_NOT_IMPLEMENTED,
-					      "named volumes are not implemented yet: '%s'", spec);
-		if (dst[0] != '/')
-			return eng_error_make(err, EINVAL, ERR_INVALID,
-					      "invalid volume specification: '%s': invalid mount "
-					      "config for type \"bind\": invalid mount path: '%s' "
-					      "mount path must be absolute",
-					      spec, dst);
-		for (char *o = mode ? strtok(mode, ",") : NULL; o; o = strtok(NULL, ",")) {
-			static const char *ok[] = {"ro",     "rw",     "z",       "Z",
-						   "rprivate", "private", "rshared", "shared",
-						   "rslave", "slave",  "nocopy"};
-			int found = 0;
-			for (size_t k = 0; k < sizeof(ok) / sizeof(*ok); k++)
-				found |= !strcmp(o, ok[k]);
-			if (!found)
-				return eng_error_make(err, EINVAL, ERR_INVALID,
-						      "invalid mode: %s", o);
-		}
-	}
-	return 0;
-}
-
-/* Creates missing bind sources as directories, as docker does for -v. */
-static int make_bind_sources(json_t *hc, eng_error_t *err)
-{
-	json_t *binds = json_object_get(hc, "Binds"), *b;
-	size_t i;
-	json_array_foreach(binds, i, b)
-	{
-		_cleanup_free_ char *src = strdup(json_string_value(b));
-		struct stat st;
-		*strchr(src, ':') = 0;
-		if (stat(src, &st) < 0 && mkdir_p(src, 0755, err) < 0)
-			return eng_error_wrap(err, "error while creating mount source path '%s'",
-					      src);
-	}
-	return 0;
-}
-
 static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *err)
 {
 	const char *mode = json_str(hc, "NetworkMode");
@@ -301,7 +239,7 @@ static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *er
 				      "unknown or invalid runtime name: %s", runtime);
 	if (!runtime || !*runtime)
 		json_object_set_new(hc, "Runtime", json_string(eng->cfg.default_runtime));
-	if (check_binds(hc, err) < 0 || host_config_check_resources(hc, err) < 0)
+	if (host_config_check_resources(hc, err) < 0)
 		return -1;
 	static const char *arrays[] = {"Binds", "SecurityOpt"};
 	for (size_t i = 0; i < 2; i++)
@@ -417,7 +355,8 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	}
 	if (!*json_str(c->config, "Hostname"))
 		json_object_set_new(c->config, "Hostname", json_stringn(c->id, 12));
-	if (make_bind_sources(hc, err) < 0)
+	/* last of the checks: it creates volumes and -v host directories */
+	if (mounts_create(eng, c, err) < 0)
 		goto out;
 
 	dir = container_dir(eng, c->id);
@@ -460,8 +399,10 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	c = NULL;
 	rc = 0;
 out:
-	if (c)
+	if (c) {
+		mounts_abort(eng, c);
 		container_free(c);
+	}
 	image_free(img);
 	return rc;
 }

@@ -20,6 +20,7 @@ void event_log_free(struct event_log *log);
 struct engine {
 	struct engine_config cfg;
 	struct image_store *images;
+	struct volume_store *volumes;
 	json_t *seccomp;          /* OCI seccomp object for docker's default caps */
 	char *shim_path;
 	char *runtime_root;       /* <exec-root>/runc */

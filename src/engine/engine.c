@@ -7,6 +7,7 @@
 #include "../common/strv.h"
 #include "../image/store.h"
 #include "../runtime/oci.h"
+#include "../volume/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -251,6 +252,8 @@ int engine_open(const struct engine_config *cfg, struct engine **ret, eng_error_
 	if (image_store_open(cfg->data_root, &eng->images, err) < 0)
 		goto fail;
 	image_store_set_usage(eng->images, image_usage, eng);
+	if (volume_store_open(cfg->data_root, &eng->volumes, err) < 0)
+		goto fail;
 
 	eng->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (eng->epoll_fd < 0) {
@@ -291,6 +294,7 @@ void engine_free(struct engine *eng)
 	if (eng->epoll_fd >= 0)
 		close(eng->epoll_fd);
 	image_store_free(eng->images);
+	volume_store_free(eng->volumes);
 	json_decref(eng->seccomp);
 	event_log_free(&eng->events);
 	free(eng->shim_path);

@@ -257,6 +257,9 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	size_t nattach = 0;
 	pid_t shim_pid = 0, pid = 0;
 	int rc = -1;
+	int64_t t0, t1, t2, max_size = 0;
+	json_t *lc;
+	const char *ms, *mf;
 
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
@@ -275,21 +278,20 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 		goto out_unlock;
 	rc = -1;
 
-	int64_t t0 = now_ns();
+	t0 = now_ns();
 	if (!(runtime = runtime_path(eng, c->runtime, err)) ||
 	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0)
 		goto fail;
-	int64_t t1 = now_ns();
+	t1 = now_ns();
 	if (write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
 		goto fail;
-	int64_t t2 = now_ns();
+	t2 = now_ns();
 
 	/* the exit record of a previous run must not be mistaken for this one's */
 	unlink(exitf);
-	json_t *lc = json_object_get(c->host_config, "LogConfig");
-	json_t *lopts = json_object_get(lc, "Config");
-	int64_t max_size = 0;
-	const char *ms = json_str(lopts, "max-size"), *mf = json_str(lopts, "max-file");
+	lc = json_object_get(c->host_config, "LogConfig");
+	ms = json_str(json_object_get(lc, "Config"), "max-size");
+	mf = json_str(json_object_get(lc, "Config"), "max-file");
 	if (ms)
 		parse_size(ms, &max_size);
 	pthread_mutex_lock(&eng->lock);

@@ -243,6 +243,17 @@ int host_config_apply(json_t *spec, const json_t *hc, eng_error_t *err)
 		json_object_set_new(obj_path(res, "blockIO", NULL), "weight", json_integer(v));
 	if ((v = json_int(hc, "OomScoreAdj", 0)) != 0)
 		json_object_set_new(obj_path(spec, "process", NULL), "oomScoreAdj", json_integer(v));
+	/* the size the client's terminal had at create time, so the first output is laid out
+	 * right before any resize arrives */
+	json_t *cs = json_object_get(hc, "ConsoleSize");
+	json_t *proc = json_object_get(spec, "process");
+	if (json_is_true(json_object_get(proc, "terminal")) && json_array_size(cs) == 2 &&
+	    json_integer_value(json_array_get(cs, 0)) > 0 &&
+	    json_integer_value(json_array_get(cs, 1)) > 0)
+		json_object_set_new(proc, "consoleSize",
+				    json_pack("{s:I, s:I}", "height",
+					      json_integer_value(json_array_get(cs, 0)), "width",
+					      json_integer_value(json_array_get(cs, 1))));
 	if (json_bool(hc, "ReadonlyRootfs", 0))
 		json_object_set_new(obj_path(spec, "root", NULL), "readonly", json_true());
 	json_t *sysctls = json_object_get(hc, "Sysctls");
