@@ -3,6 +3,8 @@
 #include "events.h"
 #include "images.h"
 #include "system.h"
+#include "system_df.h"
+#include "volumes.h"
 #include "../common/log.h"
 
 #include <string.h>
@@ -74,26 +76,26 @@ static const struct route routes[] = {
 	{"POST", "/images/{name*}/push", NULL, "image push"},
 	{"DELETE", "/images/{name*}", api_image_delete},
 	{"POST", "/build", NULL, "image build"},
-	{"POST", "/build/prune", NULL, "build cache"},
+	{"POST", "/build/prune", api_build_prune},
 	{"POST", "/auth", NULL, "registry login"},
 	{"GET", "/distribution/{name*}/json", NULL, "registry distribution"},
 
 	{"GET", "/networks", NULL, "networks"},
 	{"GET", "/networks/{id}", api_network_inspect},
 	{"POST", "/networks/create", NULL, "networks"},
-	{"POST", "/networks/prune", NULL, "networks"},
+	{"POST", "/networks/prune", api_networks_prune},
 	{"DELETE", "/networks/{id}", NULL, "networks"},
 	{"POST", "/networks/{id}/connect", NULL, "networks"},
 	{"POST", "/networks/{id}/disconnect", NULL, "networks"},
 
-	{"GET", "/volumes", NULL, "volumes"},
-	{"POST", "/volumes/create", NULL, "volumes"},
-	{"POST", "/volumes/prune", NULL, "volumes"},
-	{"GET", "/volumes/{name}", NULL, "volumes"},
-	{"DELETE", "/volumes/{name}", NULL, "volumes"},
+	{"GET", "/volumes", api_volumes_list},
+	{"POST", "/volumes/create", api_volume_create},
+	{"POST", "/volumes/prune", api_volumes_prune},
+	{"GET", "/volumes/{name}", api_volume_inspect},
+	{"DELETE", "/volumes/{name}", api_volume_delete},
 
 	{"GET", "/events", api_events},
-	{"GET", "/system/df", NULL, "system df"},
+	{"GET", "/system/df", api_system_df},
 	{"GET", "/swarm", NULL, "swarm mode"},
 	{"GET", "/plugins", NULL, "plugins"},
 	{"POST", "/session", NULL, "BuildKit sessions"},

@@ -459,7 +459,8 @@ static void top_reply(struct http_request *req, struct engine *eng, struct conta
 	}
 	json_t *titles = json_array(), *procs = json_array();
 	line = strtok_r(out, "\n", &save);
-	for (char *s2 = NULL, *t = line ? strtok_r(strdupa(line), " \t", &s2) : NULL; t;
+	_cleanup_free_ char *header = strdup(line ? line : "");
+	for (char *s2 = NULL, *t = strtok_r(header, " \t", &s2); t;
 	     t = strtok_r(NULL, " \t", &s2)) {
 		if (!strcmp(t, "PID"))
 			pid_col = ncols;

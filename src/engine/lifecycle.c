@@ -8,6 +8,7 @@
 #include "../image/store.h"
 #include "../runtime/oci.h"
 #include "events.h"
+#include "mounts.h"
 #include "resources.h"
 
 #include <errno.h>
@@ -196,7 +197,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 	_cleanup_free_ char *cgpath = NULL;
 	_cleanup_strv_ char **args = NULL, **ep = NULL, **cmd = NULL, **env = NULL;
 	_cleanup_strv_ char **binds = NULL;
-	json_auto_t *spec = NULL;
+	json_auto_t *spec = NULL, *extra_mounts = NULL;
 	const char *netmode = json_str(c->host_config, "NetworkMode");
 
 	json_strv(c->config, "Entrypoint", &ep, NULL);
@@ -205,7 +206,8 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		args = strv_push(args, *p);
 	for (char **p = cmd; p && *p; p++)
 		args = strv_push(args, *p);
-	json_strv(c->host_config, "Binds", &binds, NULL);
+	if (mounts_start(eng, c, rootfs, &binds, &extra_mounts, err) < 0)
+		return -1;
 	env = container_env(c);
 	if (asprintf(&cgpath, "/berth/%s", c->id) < 0)
 		abort();
@@ -219,6 +221,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		.tty = json_bool(c->config, "Tty", 0),
 		.hostname = json_str(c->config, "Hostname"),
 		.binds = binds,
+		.mounts = extra_mounts,
 		.hosts_path = hosts,
 		.hostname_path = hostname,
 		.resolv_path = resolv,
@@ -258,6 +261,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	pid_t shim_pid = 0, pid = 0;
 	int rc = -1;
 	int64_t t0, t1, t2, max_size = 0;
+	struct shim_start_opts so;
 	json_t *lc;
 	const char *ms, *mf;
 
@@ -300,7 +304,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	c->pending = NULL;
 	c->npending = 0;
 	pthread_mutex_unlock(&eng->lock);
-	struct shim_start_opts so = {
+	so = (struct shim_start_opts){
 		.shim_path = eng->shim_path,
 		.runtime_path = runtime,
 		.runtime_root = eng->runtime_root,
@@ -555,6 +559,8 @@ int engine_container_remove(struct engine *eng, struct container *c, int force, 
 	pthread_mutex_unlock(&eng->lock);
 	if (rc == 0)
 		rc = container_destroy(eng, c, err);
+	if (rc == 0)
+		mounts_remove(eng, c, volumes);
 	pthread_mutex_unlock(&c->op_lock);
 	return rc;
 }

@@ -15,6 +15,7 @@
  *   Data        tmpfs options ("size=64m,mode=1777") */
 #include "mounts.h"
 #include "engine-internal.h"
+#include "events.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/jsonutil.h"
@@ -310,8 +311,9 @@ static int plan_bind(struct plan *p, const char *raw, eng_error_t *err)
 	json_t *m = point_new(type, dst, !mode_has(mode, "ro"));
 	const char *d = json_str(m, "Destination");
 	if (json_object_get(p->fixed, d) || json_object_get(p->tmpfs, d)) {
+		duplicate(err, d);
 		json_decref(m);
-		return duplicate(err, d);
+		return -1;
 	}
 	json_object_set_new(m, "Mode", json_string(mode));
 	if (!strcmp(type, "bind")) {
@@ -470,7 +472,7 @@ static int plan_mount(struct plan *p, json_t *cfg, eng_error_t *err)
 	const char *d = json_str(m, "Destination");
 	if (json_object_get(p->fixed, d) || json_object_get(p->tmpfs, d)) {
 		json_decref(m);
-		return duplicate(err, target);
+		return duplicate(err, target); /* target is the request's: still valid */
 	}
 	json_object_set_new(p->fixed, d, json_true());
 	plan_put(p, m);
@@ -558,8 +560,11 @@ static int realize(struct engine *eng, json_t *points, eng_error_t *err)
 						 json_object_get(m, "VolLabels"), &created, err);
 		if (!v)
 			goto fail;
-		if (created)
+		if (created) {
 			json_array_append_new(made, json_string(v->name));
+			engine_event(eng, "volume", "create", v->name,
+				     json_pack("{s:s}", "driver", "local"));
+		}
 		json_object_set_new(m, "Name", json_string(v->name));
 		json_object_set_new(m, "Source", json_string(v->mountpoint));
 		json_object_del(m, "VolOpts");
@@ -709,8 +714,10 @@ int mounts_start(struct engine *eng, struct container *c, const char *rootfs, ch
 	int copied = 0;
 
 	pthread_mutex_lock(&eng->lock);
-	points = json_deep_copy(c->mounts ? c->mounts : json_array());
+	points = c->mounts ? json_deep_copy(c->mounts) : NULL;
 	pthread_mutex_unlock(&eng->lock);
+	if (!points) /* a container from before mount points were kept: its binds as given */
+		json_strv(c->host_config, "Binds", &binds, NULL);
 
 	json_array_foreach(points, i, m)
 	{

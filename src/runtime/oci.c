@@ -150,6 +150,7 @@ struct bind {
 	int ro;
 	const char *prop; /* rprivate, shared, ... */
 	int depth;
+	const json_t *raw; /* an OCI mount object given as is (borrowed), or NULL */
 };
 
 static int mode_kind(const char *m)
@@ -266,6 +267,8 @@ static json_t *bind_json(const struct bind *b)
 	const char *opts[4];
 	int n = 0;
 
+	if (b->raw)
+		return json_deep_copy(b->raw);
 	/* b->prop may point into a "ro,shared,z" string: copy just the word */
 	snprintf(prop, sizeof(prop), "%.*s", b->prop ? (int)strcspn(b->prop, ",") : 8,
 	         b->prop ? b->prop : "rprivate");
@@ -375,6 +378,22 @@ static json_t *default_mounts(const struct oci_spec_opts *o, const struct bind_l
 	return m;
 }
 
+/* The caller's OCI mount objects take part in the has_dst checks and the depth sort. */
+static void add_raw_mounts(struct bind_list *l, const json_t *mounts)
+{
+	for (size_t i = 0; i < json_array_size(mounts); i++) {
+		const json_t *raw = json_array_get(mounts, i);
+		const char *dst = json_string_value(json_object_get(raw, "destination"));
+		struct bind *b;
+		if (!dst)
+			continue;
+		b = bind_list_add(l);
+		b->raw = raw;
+		b->dst = strdup(dst);
+		b->depth = path_depth(dst);
+	}
+}
+
 static json_t *build_mounts(const struct oci_spec_opts *o, const char **ret_prop, eng_error_t *err)
 {
 	struct bind_list l = {0};
@@ -386,6 +405,7 @@ static json_t *build_mounts(const struct oci_spec_opts *o, const char **ret_prop
 		if (parse_bind(*s, b, &l.modes[l.n - 1], err) < 0)
 			goto out;
 	}
+	add_raw_mounts(&l, o->mounts);
 	nuser = l.n;
 	m = default_mounts(o, &l);
 	add_etc_file(&l, nuser, o->resolv_path, "/etc/resolv.conf");

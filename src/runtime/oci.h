@@ -16,6 +16,7 @@ struct oci_spec_opts {
 	int tty;
 	const char *hostname;
 	char *const *binds;        /* docker -v "src:dst[:opts]" with absolute src */
+	const json_t *mounts;      /* extra OCI mount objects (tmpfs), sorted with the binds */
 	const char *hosts_path;    /* files bind-mounted at /etc/hosts, /etc/hostname, */
 	const char *hostname_path; /* /etc/resolv.conf; NULL to skip */
 	const char *resolv_path;
