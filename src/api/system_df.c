@@ -13,20 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Size of one unpacked layer. The image store records it as overlay/<chain>/size (see
- * image/store.h); it has no accessor for it yet. */
-static int64_t layer_size(struct engine *eng, const char *chain_id)
-{
-	const char *hex = strchr(chain_id, ':') ? strchr(chain_id, ':') + 1 : chain_id;
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ char *s = NULL;
-
-	if (asprintf(&path, "%s/overlay/%s/size", engine_config(eng)->data_root, hex) < 0)
-		abort();
-	s = read_file(path, NULL, NULL);
-	return s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int wanted(char **types, const char *t)
 {
 	return !types || !*types || strv_contains(types, t);
@@ -46,7 +32,7 @@ static json_t *images_usage(struct engine *eng, struct container **ctrs, size_t 
 			json_t *n = json_object_get(users, *c);
 			json_object_set_new(users, *c, json_integer(n ? json_integer_value(n) + 1 : 1));
 			if (!n)
-				json_object_set_new(sizes, *c, json_integer(layer_size(eng, *c)));
+				json_object_set_new(sizes, *c, json_integer(image_layer_size(engine_image_store(eng), *c)));
 		}
 	*ret_layers = 0;
 	json_object_foreach(sizes, k, v) *ret_layers += json_integer_value(v);

@@ -133,6 +133,12 @@ int64_t layer_size(struct image_store *s, const char *chain_hex)
 	return size ? strtoll(size, NULL, 10) : 0;
 }
 
+int64_t image_layer_size(struct image_store *s, const char *chain_id)
+{
+	const char *hex = strchr(chain_id, ':') ? strchr(chain_id, ':') + 1 : chain_id;
+	return is_hex64(hex) ? layer_size(s, hex) : 0;
+}
+
 json_t *layer_graph_driver(struct image_store *s, char *const *chain_ids)
 {
 	size_t n = strv_len(chain_ids);

@@ -91,5 +91,7 @@ int image_rootfs_unmount(struct image_store *s, const char *container_id, eng_er
 int image_rootfs_remove(struct image_store *s, const char *container_id, eng_error_t *err);
 /* Size of the container's upper layer (SizeRw). */
 int64_t image_rootfs_size_rw(struct image_store *s, const char *container_id);
+/* Unpacked size of one layer, by chain ID ("sha256:..." or bare hex); 0 when unknown. */
+int64_t image_layer_size(struct image_store *s, const char *chain_id);
 /* "overlay2" or "vfs". */
 const char *image_store_driver(struct image_store *s);
