@@ -2,7 +2,7 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -Wjump-misses-init \
-           -D_GNU_SOURCE -MMD -MP
+           -D_GNU_SOURCE -MMD -MP $(SANITIZE)
 PKGS    := jansson libarchive libcrypto zlib libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
@@ -38,7 +38,7 @@ $(B)/berthd: $(DAEMON_OBJ) $(B)/libberth.a
 # The shim stays small and static: it lives as long as its container, one per container.
 $(B)/berth-shim: $(SHIM_SRC) $(wildcard src/shim/*.h)
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) -Os -static -o $@ $(SHIM_SRC)
+	$(CC) $(filter-out -fsanitize%,$(CFLAGS)) -Os -static -o $@ $(SHIM_SRC)
 
 $(B)/berth-untar: $(UNTAR_SRC) $(wildcard src/untar/*.h) $(B)/libberth.a
 	@mkdir -p $(B)
@@ -59,13 +59,17 @@ unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || fail=1; done; exit $$fail
 
 integration: $(PROGS)
-	$(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+	BERTH_BUILD=$(abspath $(B)) $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 check: all unit integration
 
-clean:
-	rm -rf $(B)
+# The whole suite again on an AddressSanitizer + UBSan build (the static shim excepted).
+check-asan:
+	$(MAKE) B=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" check
 
-.PHONY: all unit integration check clean
+clean:
+	rm -rf $(B) build-asan
+
+.PHONY: all unit integration check check-asan clean
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -13,7 +13,7 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.environ.get("BERTH_BUILD", os.path.join(ROOT, "build"))
 DOCKER = os.environ.get("DOCKER_CLI", "/usr/local/bin/docker")
 IMAGE = "busybox:latest"
 
