@@ -456,6 +456,33 @@ int loop_run(const struct loop_config *cfg)
 	return S.init_status;
 }
 
+/* Closing a unix socket whose receive queue still holds bytes (a terminal's last
+ * keystrokes) resets the connection, and the client may lose output it has not read yet.
+ * So: half-close, read and drop what the client still sends until it closes too, then
+ * close — bounded by `deadline`. */
+static void linger_close_clients(int64_t deadline)
+{
+	for (int i = 0; i < nclients; i++)
+		shutdown(clients[i].fd, SHUT_WR);
+	while (nclients > 0) {
+		struct pollfd pfd[MAX_CLIENTS];
+		int64_t left = deadline - util_mono_ms();
+		for (int i = 0; i < nclients; i++)
+			pfd[i] = (struct pollfd){clients[i].fd, POLLIN, 0};
+		if (left <= 0 || poll(pfd, (nfds_t)nclients, (int)left) <= 0)
+			break;
+		for (int i = nclients - 1; i >= 0; i--) {
+			char junk[4096];
+			if (!pfd[i].revents)
+				continue;
+			if (read(clients[i].fd, junk, sizeof(junk)) <= 0)
+				drop_client(i);
+		}
+	}
+	while (nclients > 0)
+		drop_client(nclients - 1);
+}
+
 void loop_close_clients(void)
 {
 	int64_t deadline = util_mono_ms() + 2000;
@@ -476,12 +503,8 @@ void loop_close_clients(void)
 			else if (pfd[i].revents & (POLLERR | POLLHUP))
 				drop_client(i);
 	}
-	while (nclients > 0) {
-		struct client *cl = &clients[nclients - 1];
-		close(cl->fd);
-		free(cl->buf);
-		nclients--;
-	}
+	/* short: the shim's exit (and so the container's) waits for it */
+	linger_close_clients(util_mono_ms() + 250);
 	if (!S.started)
 		return;
 	if (S.c.tty && S.c.out_fd >= 0)
