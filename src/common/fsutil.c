@@ -14,6 +14,48 @@
 #include <time.h>
 #include <unistd.h>
 
+char *path_clean(const char *p)
+{
+	size_t n = strlen(p);
+	char *out = malloc(n + 2), *o = out;
+	int abs = *p == '/';
+
+	if (!out)
+		abort();
+	if (abs)
+		*o++ = '/';
+	while (*p) {
+		const char *s = p;
+		while (*s == '/')
+			s++;
+		const char *e = strchrnul(s, '/');
+		size_t len = (size_t)(e - s);
+		p = e;
+		if (len == 0 || (len == 1 && s[0] == '.'))
+			continue;
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			char *base = out + abs;
+			if (o > base) {
+				while (o > base && o[-1] != '/')
+					o--;
+				if (o > base)
+					o--; /* the separator */
+				continue;
+			}
+			if (abs)
+				continue; /* "/.." is "/" */
+		}
+		if (o > out + abs)
+			*o++ = '/';
+		memcpy(o, s, len);
+		o += len;
+	}
+	if (o == out)
+		*o++ = '.';
+	*o = 0;
+	return out;
+}
+
 int fsync_dir(const char *dir)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

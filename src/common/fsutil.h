@@ -16,6 +16,9 @@ int rm_rf(const char *path, eng_error_t *err);
 int64_t dir_size(const char *path);
 /* Joins with '/': caller frees. */
 char *path_join(const char *a, const char *b);
+/* Lexical clean-up as Go's filepath.Clean: no "." or empty components, ".." resolved (never
+ * above "/" for absolute paths), "." for an empty result. Caller frees. */
+char *path_clean(const char *p);
 int fsync_dir(const char *dir);
 
 /* 64 lowercase hex characters from getrandom(); `out` must hold 65 bytes. */

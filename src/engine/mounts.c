@@ -30,48 +30,6 @@
 
 /* ---- paths and modes ---- */
 
-/* filepath.Clean for the paths users give. Caller frees. */
-static char *clean_path(const char *p)
-{
-	size_t n = strlen(p);
-	char *out = malloc(n + 2), *o = out;
-	int abs = *p == '/';
-
-	if (!out)
-		abort();
-	if (abs)
-		*o++ = '/';
-	while (*p) {
-		const char *s = p;
-		while (*s == '/')
-			s++;
-		const char *e = strchrnul(s, '/');
-		size_t len = (size_t)(e - s);
-		p = e;
-		if (len == 0 || (len == 1 && s[0] == '.'))
-			continue;
-		if (len == 2 && s[0] == '.' && s[1] == '.') {
-			char *base = out + abs;
-			if (o > base) {
-				while (o > base && o[-1] != '/')
-					o--;
-				if (o > base)
-					o--;
-				continue;
-			}
-			if (abs)
-				continue;
-		}
-		if (o > out + abs)
-			*o++ = '/';
-		memcpy(o, s, len);
-		o += len;
-	}
-	if (o == out)
-		*o++ = '.';
-	*o = 0;
-	return out;
-}
 
 enum { M_RW = 1, M_LABEL = 2, M_PROP = 4, M_COPY = 8, M_CONSIST = 16 };
 
@@ -160,7 +118,7 @@ static int check_target(const char *type, const char *target, eng_error_t *err)
 {
 	if (!target || !*target)
 		return mount_config_error(err, type, "field %s must not be empty", "Target");
-	_cleanup_free_ char *clean = clean_path(target);
+	_cleanup_free_ char *clean = path_clean(target);
 	if (!strcmp(clean, "/"))
 		return mount_config_error(err, type, "invalid specification: destination can't be "
 					  "'%s'", "/");
@@ -173,7 +131,7 @@ static int check_target(const char *type, const char *target, eng_error_t *err)
 
 static json_t *point_new(const char *type, const char *dst, int rw)
 {
-	_cleanup_free_ char *d = clean_path(dst);
+	_cleanup_free_ char *d = path_clean(dst);
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type, "Source", "",
 			 "Destination", d, "Mode", "", "RW", rw, "Propagation", "");
 }
@@ -317,7 +275,7 @@ static int plan_bind(struct plan *p, const char *raw, eng_error_t *err)
 	}
 	json_object_set_new(m, "Mode", json_string(mode));
 	if (!strcmp(type, "bind")) {
-		_cleanup_free_ char *s = clean_path(src);
+		_cleanup_free_ char *s = path_clean(src);
 		const char *prop = mode_propagation(mode);
 		json_object_set_new(m, "Source", json_string(s));
 		json_object_set_new(m, "Propagation", json_string(prop ? prop : "rprivate"));
@@ -423,7 +381,7 @@ static int plan_mount(struct plan *p, json_t *cfg, eng_error_t *err)
 		if (stat(src, &st) < 0 && !json_bool(bo, "CreateMountpoint", 0))
 			return mount_config_error(err, type, "bind source path does not exist: %s",
 						  src);
-		_cleanup_free_ char *s = clean_path(src);
+		_cleanup_free_ char *s = path_clean(src);
 		m = point_new(type, target, !ro);
 		json_object_set_new(m, "Source", json_string(s));
 		json_object_set_new(m, "Propagation", json_string(prop && *prop ? prop : "rprivate"));
@@ -492,7 +450,7 @@ static int check_tmpfs(json_t *hc, eng_error_t *err)
 				      json_is_array(t) ? "array" : "value");
 	json_object_foreach(t, dst, v)
 	{
-		_cleanup_free_ char *clean = clean_path(dst);
+		_cleanup_free_ char *clean = path_clean(dst);
 		if (!json_is_string(v))
 			return eng_error_make(err, EINVAL, ERR_INVALID, "json: cannot unmarshal "
 					      "value into Go struct field HostConfig.Tmpfs of type "
@@ -514,7 +472,7 @@ static void plan_anonymous(struct plan *p, json_t *cfg)
 
 	json_object_foreach(vols, dst, v)
 	{
-		_cleanup_free_ char *clean = clean_path(dst);
+		_cleanup_free_ char *clean = path_clean(dst);
 		if (dst[0] != '/' || !strcmp(clean, "/") || find_dst(p, clean, NULL) ||
 		    json_object_get(p->tmpfs, clean))
 			continue;
@@ -747,7 +705,7 @@ int mounts_start(struct engine *eng, struct container *c, const char *rootfs, ch
 	}
 	json_object_foreach(t, dst, v)
 	{
-		_cleanup_free_ char *clean = clean_path(dst);
+		_cleanup_free_ char *clean = path_clean(dst);
 		json_array_append_new(extra, tmpfs_mount(clean, json_string_value(v), 0));
 	}
 	if (copied) {

@@ -3,6 +3,7 @@
 #include "oci.h"
 #include "oci-internal.h"
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "../common/jsonutil.h"
 #include "../common/strv.h"
 
@@ -100,48 +101,6 @@ static json_t *build_process(const struct oci_spec_opts *o, const struct oci_use
 
 /* ---- mounts ---- */
 
-/* filepath.Clean for absolute paths; relative input stays relative. Caller frees. */
-static char *path_clean(const char *p)
-{
-	size_t n = strlen(p);
-	char *out = malloc(n + 2), *o = out;
-	int abs = *p == '/';
-
-	if (!out)
-		abort();
-	if (abs)
-		*o++ = '/';
-	while (*p) {
-		const char *s = p;
-		while (*s == '/')
-			s++;
-		const char *e = strchrnul(s, '/');
-		size_t len = (size_t)(e - s);
-		p = e;
-		if (len == 0 || (len == 1 && s[0] == '.'))
-			continue;
-		if (len == 2 && s[0] == '.' && s[1] == '.') {
-			char *base = out + abs;
-			if (o > base) {
-				while (o > base && o[-1] != '/')
-					o--;
-				if (o > base)
-					o--; /* the separator */
-				continue;
-			}
-			if (abs)
-				continue; /* "/.." is "/" */
-		}
-		if (o > out + abs)
-			*o++ = '/';
-		memcpy(o, s, len);
-		o += len;
-	}
-	if (o == out)
-		*o++ = '.';
-	*o = 0;
-	return out;
-}
 
 enum { MODE_RW = 1, MODE_LABEL = 2, MODE_PROP = 4, MODE_COPY = 8 };
 
