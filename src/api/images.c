@@ -3,6 +3,7 @@
  * socketpair, so chunked bodies of any size stream through without touching memory or
  * disk here. Downloads (save) go the other way round. */
 #include "images.h"
+#include "../engine/events.h"
 #include "../common/cleanup.h"
 #include "../common/filters.h"
 #include "../common/fsutil.h"
@@ -261,16 +262,36 @@ void api_image_history(struct http_request *req, struct engine *eng)
 	http_reply_json(req, 200, h);
 }
 
+/* Image events carry the image's ID and the name the action was about. */
+static void image_event(struct engine *eng, const char *action, const char *id,
+                        const char *name)
+{
+	engine_event(eng, "image", action, id, json_pack("{s:s}", "name", name ? name : id));
+}
+
 void api_image_tag(struct http_request *req, struct engine *eng)
 {
+	const char *repo = http_query(req, "repo"), *tag = http_query(req, "tag");
 	eng_error_t err;
+	struct image *img;
 
-	if (image_tag(store_of(eng), req->params[0], http_query(req, "repo"),
-	              http_query(req, "tag"), &err) < 0) {
+	if (image_tag(store_of(eng), req->params[0], repo, tag, &err) < 0) {
 		http_reply_err(req, &err);
 		return;
 	}
 	http_reply_empty(req, 201);
+	if ((img = image_get(store_of(eng), req->params[0], &err))) {
+		_cleanup_free_ char *name = NULL, *familiar = NULL;
+		struct image_ref ref;
+		if (asprintf(&name, "%s:%s", repo ? repo : "", tag && *tag ? tag : "latest") < 0)
+			abort();
+		if (ref_parse(name, &ref, NULL) == 0) {
+			familiar = ref_familiar_string(&ref);
+			ref_free(&ref);
+		}
+		image_event(eng, "tag", img->id, familiar ? familiar : name);
+		image_free(img);
+	}
 }
 
 void api_image_delete(struct http_request *req, struct engine *eng)
@@ -278,11 +299,26 @@ void api_image_delete(struct http_request *req, struct engine *eng)
 	eng_error_t err;
 	json_t *report;
 
+	struct image *img = image_get(store_of(eng), req->params[0], &err);
+	json_t *entry;
+	size_t i;
+
 	if (image_remove(store_of(eng), req->params[0], http_query_bool(req, "force", 0),
 	                 http_query_bool(req, "noprune", 0), &report, &err) < 0) {
+		image_free(img);
 		http_reply_err(req, &err);
 		return;
 	}
+	json_array_foreach(report, i, entry)
+	{
+		const char *untagged = json_str(entry, "Untagged");
+		const char *deleted = json_str(entry, "Deleted");
+		if (untagged)
+			image_event(eng, "untag", img ? img->id : untagged, untagged);
+		if (deleted)
+			image_event(eng, "delete", deleted, deleted);
+	}
+	image_free(img);
 	http_reply_json(req, 200, report);
 }
 
@@ -324,6 +360,13 @@ void api_images_load(struct http_request *req, struct engine *eng)
 	http_stream_begin(req, 200, "application/json");
 	json_array_foreach(loaded, i, line)
 	{
+		const char *l = json_string_value(line);
+		const char *name = strstr(l, ": ") ? strstr(l, ": ") + 2 : l;
+		struct image *img = image_get(store_of(eng), name, &err);
+		if (img) {
+			image_event(eng, "load", img->id, name);
+			image_free(img);
+		}
 		_cleanup_free_ char *s = NULL;
 		if (asprintf(&s, "%s\n", json_string_value(line)) < 0)
 			abort();
@@ -417,6 +460,7 @@ static void import(struct http_request *req, struct engine *eng)
 	http_stream_begin(req, 200, "application/json");
 	http_stream_json(req, json_pack("{s:s}", "status", id));
 	http_stream_end(req);
+	image_event(eng, "import", id, repo_tag);
 }
 
 void api_images_create(struct http_request *req, struct engine *eng)

@@ -90,3 +90,13 @@ def test_events_stream(daemon, docker):
     die = evs[actions.index("die")]
     assert die["Actor"]["Attributes"]["exitCode"] == "0"
     assert die["Actor"]["Attributes"]["name"] == "ev"
+
+
+def test_image_events(docker):
+    since = str(int(time.time()) - 1)
+    docker("tag", "busybox", "evtag:1")
+    docker("rmi", "evtag:1")
+    until = str(int(time.time()) + 1)
+    r = docker("events", "--since", since, "--until", until, "--filter", "type=image",
+               "--format", "{{.Action}} {{.Actor.Attributes.name}}", timeout=20)
+    assert r.stdout.splitlines() == ["tag evtag:1", "untag evtag:1"]
