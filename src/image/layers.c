@@ -339,6 +339,7 @@ int layer_unpack(struct image_store *s, int fd, const char *parent_diff, struct 
 	_cleanup_free_ char *out = NULL, *errout = NULL, *diff = NULL, *sp = NULL, *lp = NULL;
 	struct layer_new l = {0};
 	char rnd[65], size_buf[32], link[LINK_LEN + 1];
+	char *argv[6];
 	long long size = 0;
 	int status;
 
@@ -358,8 +359,12 @@ int layer_unpack(struct image_store *s, int fd, const char *parent_diff, struct 
 	}
 	if (s->vfs && parent_diff && copy_tree(parent_diff, diff, err) < 0)
 		goto fail;
-	char *argv[] = {s->untar_path,        "--tee", l.content_tmp, s->vfs ? "--vfs" : diff,
-	                s->vfs ? diff : NULL, NULL};
+	argv[0] = s->untar_path;
+	argv[1] = "--tee";
+	argv[2] = l.content_tmp;
+	argv[3] = s->vfs ? "--vfs" : diff;
+	argv[4] = s->vfs ? diff : NULL;
+	argv[5] = NULL;
 	if (spawn_run(argv, fd, &out, &errout, &status, err) < 0)
 		goto fail;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

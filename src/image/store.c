@@ -773,7 +773,8 @@ int image_prune(struct image_store *s, int all, json_t *filters, json_t **ret_re
 	static const char *const keys[] = {"dangling", "until", "label", "label!", NULL};
 	json_t *deleted = json_array(), *v;
 	int64_t until = 0, reclaimed = 0, now = now_ns();
-	size_t i;
+	char **victims;
+	size_t i, nv = 0;
 
 	if (filters) {
 		if (filters_check_keys(filters, keys, err) < 0)
@@ -803,8 +804,7 @@ int image_prune(struct image_store *s, int all, json_t *filters, json_t **ret_re
 	}
 	pthread_mutex_lock(&s->lock);
 	/* collect first: deleting moves records around in the array */
-	char **victims = calloc(s->nimgs + 1, sizeof(char *));
-	size_t nv = 0;
+	victims = calloc(s->nimgs + 1, sizeof(char *));
 	for (i = 0; i < s->nimgs; i++) {
 		struct img_rec *r = s->imgs[i];
 		json_t *labels = json_object_get(json_object_get(r->config, "config"), "Labels");
