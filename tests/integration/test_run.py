@@ -165,3 +165,11 @@ def test_restart_policy_on_failure(docker):
            "exit 1")
     assert wait_for(lambda: docker("inspect", "-f", "{{.RestartCount}} {{.State.Status}}",
                                    "rp").stdout.strip() == "2 exited", timeout=20)
+
+
+def test_oom_kill_is_recorded(docker):
+    r = docker("run", "--name", "oomer", "-m", "8m", "--memory-swap", "8m", "busybox", "sh",
+               "-c", "x=$(head -c 60000000 /dev/zero | tr '\\0' a); echo survived", check=False)
+    assert r.returncode == 137 and "survived" not in r.stdout
+    assert docker("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}",
+                  "oomer").stdout == "true 137\n"
