@@ -1,6 +1,7 @@
 #include "api.h"
 #include "containers.h"
 #include "events.h"
+#include "exec.h"
 #include "images.h"
 #include "system.h"
 #include "system_df.h"
@@ -48,10 +49,10 @@ static const struct route routes[] = {
 	{"POST", "/containers/{id}/attach", api_container_attach},
 	{"GET", "/containers/{id}/attach/ws", NULL, "attach over websocket"},
 	{"POST", "/containers/{id}/resize", api_container_resize},
-	{"POST", "/containers/{id}/exec", NULL, "exec"},
-	{"POST", "/exec/{id}/start", NULL, "exec"},
-	{"POST", "/exec/{id}/resize", NULL, "exec"},
-	{"GET", "/exec/{id}/json", NULL, "exec"},
+	{"POST", "/containers/{id}/exec", api_exec_create},
+	{"POST", "/exec/{id}/start", api_exec_start},
+	{"POST", "/exec/{id}/resize", api_exec_resize},
+	{"GET", "/exec/{id}/json", api_exec_inspect},
 	{"GET", "/containers/{id}/changes", NULL, "container diff"},
 	{"GET", "/containers/{id}/export", NULL, "container export"},
 	{"GET", "/containers/{id}/stats", NULL, "container stats"},

@@ -440,6 +440,7 @@ json_t *engine_container_inspect(struct engine *eng, struct container *c, int si
 			c->host_config, "GraphDriver", "Data", "UpperDir", upper, "WorkDir", work,
 			"MergedDir", merged, "Name", image_store_driver(eng->images), "Mounts",
 			mounts_inspect(c), "Config", c->config);
+	json_object_set_new(doc, "ExecIDs", exec_ids_locked(eng, c));
 	json_t *ns = json_object();
 	static const char *const empty_strs[] = {
 		"Bridge", "SandboxID", "SandboxKey", "LinkLocalIPv6Address", "EndpointID",

@@ -34,6 +34,7 @@ struct engine {
 	pthread_t monitor;
 	int stopping;
 	struct event_log events;
+	struct exec_store *execs; /* exec.c: docker exec instances; NULL until the first */
 };
 
 /* Persists c's document; called with eng->lock held. Logs on failure. */
@@ -54,3 +55,10 @@ void container_exited(struct engine *eng, struct container *c);
 int containers_restore(struct engine *eng, eng_error_t *err);
 /* Removes c from the table and disk; c->op_lock held, eng->lock not held. */
 int container_destroy(struct engine *eng, struct container *c, eng_error_t *err);
+/* The runtime's executable for a runtime name (daemon.json path or $PATH); caller frees. */
+char *runtime_path(struct engine *eng, const char *name, eng_error_t *err);
+/* exec.c: forgets c's execs (eng->lock not held); the exec IDs of c that have not exited,
+ * as inspect's ExecIDs (null when none; eng->lock held); stops the exec watcher. */
+void exec_container_removed(struct engine *eng, struct container *c);
+json_t *exec_ids_locked(struct engine *eng, struct container *c);
+void exec_store_free(struct engine *eng);

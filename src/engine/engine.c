@@ -293,6 +293,7 @@ void engine_free(struct engine *eng)
 	 * records stay in memory until exit, as connection threads may still hold them. */
 	if (eng->epoll_fd >= 0)
 		close(eng->epoll_fd);
+	exec_store_free(eng);
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);
 	json_decref(eng->seccomp);

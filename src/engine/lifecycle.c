@@ -51,7 +51,7 @@ static int wait_exit_locked(struct engine *eng, struct container *c, int64_t ms)
 }
 
 /* The runtime's executable: daemon.json's path, or the name looked up on PATH. Caller frees. */
-static char *runtime_path(struct engine *eng, const char *name, eng_error_t *err)
+char *runtime_path(struct engine *eng, const char *name, eng_error_t *err)
 {
 	const char *p = json_str(json_object_get(eng->cfg.runtimes, name), "path");
 	const char *path = getenv("PATH");
@@ -523,6 +523,7 @@ int container_destroy(struct engine *eng, struct container *c, eng_error_t *err)
 	}
 	pthread_cond_broadcast(&eng->changed);
 	pthread_mutex_unlock(&eng->lock);
+	exec_container_removed(eng, c);
 	engine_container_event(eng, c, "destroy", NULL);
 	return 0;
 }

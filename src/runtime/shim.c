@@ -81,8 +81,14 @@ static char **build_argv(const struct shim_start_opts *o, int sync_fd, const int
 	rc |= argv_add(&argv, &n, "%s", o->runtime_path);
 	rc |= argv_add(&argv, &n, "--runtime-root");
 	rc |= argv_add(&argv, &n, "%s", o->runtime_root);
-	rc |= argv_add(&argv, &n, "--cgroup");
-	rc |= argv_add(&argv, &n, "/berth/%s", o->id);
+	if (o->exec_id) {
+		rc |= argv_add(&argv, &n, "--exec-id");
+		rc |= argv_add(&argv, &n, "%s", o->exec_id);
+	} else {
+		/* OOM kills are the container's, counted in its cgroup */
+		rc |= argv_add(&argv, &n, "--cgroup");
+		rc |= argv_add(&argv, &n, "/berth/%s", o->id);
+	}
 	rc |= argv_add(&argv, &n, "--sync-fd");
 	rc |= argv_add(&argv, &n, "%d", sync_fd);
 	if (o->log_path) {
@@ -184,10 +190,23 @@ static int read_answer(int fd, char *buf, size_t cap)
 /* docker shows a runtime's refusal as containerd words it: runc's "runc run failed: X"
  * becomes "... OCI runtime create failed: runc create failed: X: unknown". The docker CLI
  * derives exit codes 126/127 from the text, so X is kept as the runtime wrote it. */
-static int runtime_failure(const char *msg, eng_error_t *err)
+static int runtime_failure(const char *msg, int exec, eng_error_t *err)
 {
-	const char *p = strstr(msg, " run failed: ");
+	const char *p;
 	char runtime[64] = "";
+
+	/* exec: runc's "runc exec failed: X" is "OCI runtime exec failed: exec failed: X:
+	 * unknown" in dockerd's words */
+	if (exec) {
+		p = strstr(msg, " exec failed: ");
+		if (p && !memchr(msg, ' ', (size_t)(p - msg)))
+			msg = p + strlen(" exec failed: ");
+		else if (!strncmp(msg, "exec failed: ", 13))
+			msg += 13;
+		return eng_error_make(err, EINVAL, ERR_INVALID,
+		                      "OCI runtime exec failed: exec failed: %s: unknown", msg);
+	}
+	p = strstr(msg, " run failed: ");
 
 	if (p && (size_t)(p - msg) < sizeof(runtime) && !memchr(msg, ' ', (size_t)(p - msg))) {
 		memcpy(runtime, msg, (size_t)(p - msg));
@@ -258,7 +277,7 @@ int shim_start(const struct shim_start_opts *o, pid_t *ret_shim_pid, pid_t *ret_
 		*ret_pid = cpid;
 		rc = 0;
 	} else if (!strncmp(answer, "error ", 6)) {
-		rc = runtime_failure(answer + 6, err);
+		rc = runtime_failure(answer + 6, o->exec_id != NULL, err);
 	} else if (!strncmp(answer, "fail ", 5)) {
 		rc = eng_error_make(err, EIO, ERR_INTERNAL, "starting container: %s", answer + 5);
 	} else {

@@ -23,6 +23,9 @@ struct shim_start_opts {
 	const char *runtime_root; /* runtime's --root (state dir) */
 	const char *id;
 	const char *bundle;       /* holds config.json; the shim's socket and exit file go here */
+	/* docker exec: run <bundle>/process.json (an OCI process) in the running container
+	 * `id` with `<runtime> exec`; `bundle` is then the exec's own directory. No log. */
+	const char *exec_id;
 	const char *log_path;     /* json-file log; NULL for no log */
 	int64_t log_max_size;     /* bytes, 0 for unlimited */
 	int log_max_file;         /* files kept with rotation, >= 1 */

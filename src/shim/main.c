@@ -3,6 +3,11 @@
  * berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --sync-fd N
  *            [--cgroup PATH] [--log PATH [--log-max-size N] [--log-max-file N]]
  *            [--tty] [--stdin] [--stdin-once] [--attach FD:FLAGS]...
+ *            [--exec-id EID]
+ *
+ * With --exec-id the shim runs one `docker exec` process in the running container ID:
+ * `<runtime> exec --process <bundle>/process.json` instead of `run`, where --bundle is the
+ * exec's own directory. Same stdio, clients and exit record; no log, no `delete`.
  */
 #include "jsonlog.h"
 #include "loop.h"
@@ -35,6 +40,7 @@ extern char **environ;
 
 static struct {
 	const char *id, *bundle, *runtime, *runtime_root, *cgroup, *log_path;
+	const char *exec_id; /* exec mode: the bundle is the exec's directory */
 	int64_t log_max_size;
 	int log_max_file;
 	int tty, open_stdin, stdin_once;
@@ -61,6 +67,8 @@ static int parse_args(int argc, char **argv)
 			O.id = v;
 		else if (!strcmp(a, "--bundle"))
 			O.bundle = v;
+		else if (!strcmp(a, "--exec-id"))
+			O.exec_id = v;
 		else if (!strcmp(a, "--runtime"))
 			O.runtime = v;
 		else if (!strcmp(a, "--runtime-root"))
@@ -454,6 +462,13 @@ static void close_fd(int *fd)
 static void fail(int devnull, const char *kind, const char *msg)
 {
 	util_diag("start failed: %s", msg);
+	if (O.exec_id) {
+		/* the container stays; berthd writes the error into the client's stream, so
+		 * the client is only closed here, not shut down */
+		unlink("init.pid");
+		sync_send(kind, msg);
+		exit(1);
+	}
 	runtime_delete(devnull);
 	unlink("init.pid");
 	sync_send(kind, msg);
@@ -527,10 +542,17 @@ int main(int argc, char **argv)
 	rargv[n++] = logopt;
 	rargv[n++] = "--log-format";
 	rargv[n++] = "json";
-	rargv[n++] = "run";
-	rargv[n++] = "--detach";
-	rargv[n++] = "--bundle";
-	rargv[n++] = (char *)O.bundle;
+	if (O.exec_id) {
+		rargv[n++] = "exec";
+		rargv[n++] = "--detach";
+		rargv[n++] = "--process";
+		rargv[n++] = "process.json";
+	} else {
+		rargv[n++] = "run";
+		rargv[n++] = "--detach";
+		rargv[n++] = "--bundle";
+		rargv[n++] = (char *)O.bundle;
+	}
 	rargv[n++] = "--pid-file";
 	rargv[n++] = pidfile;
 	if (O.tty) {
@@ -583,7 +605,10 @@ int main(int argc, char **argv)
 		/* berthd gave up on us (timeout, crash): it reported a failure, so the container
 		 * must not keep running */
 		util_diag("berthd did not take the answer, removing the container");
-		runtime_delete(devnull);
+		if (O.exec_id)
+			kill(init, SIGKILL);
+		else
+			runtime_delete(devnull);
 	}
 	util_diag("container %s running as pid %d", O.id, (int)init);
 
@@ -603,7 +628,8 @@ int main(int argc, char **argv)
 	util_diag("container %s exited with %d", O.id, code);
 	close(lfd);
 	unlink("shim.sock");
-	runtime_delete(devnull);
+	if (!O.exec_id)
+		runtime_delete(devnull);
 	loop_reap();
 	loop_close_clients();
 	return 0;
