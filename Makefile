@@ -66,7 +66,7 @@ check: all unit integration
 # The whole suite again on an AddressSanitizer + UBSan build (the static shim excepted).
 # Leak checking is off: berth-untar chroot()s and LeakSanitizer cannot read /proc there.
 check-asan:
-	ASAN_OPTIONS=detect_leaks=0 $(MAKE) B=build-asan \
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(MAKE) B=build-asan \
 		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" check
 
 clean:
