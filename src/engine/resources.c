@@ -1,5 +1,6 @@
 #include "resources.h"
 #include "../common/jsonutil.h"
+#include "../runtime/oci.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,14 +10,6 @@
 
 #define MIN_MEMORY (6 * 1024 * 1024)
 
-static const char *const all_caps[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE", NULL};
 
 /* "NET_ADMIN", "cap_net_admin", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; NULL if unknown. */
 static int cap_normalize(const char *in, char out[64])
@@ -31,7 +24,7 @@ static int cap_normalize(const char *in, char out[64])
 	for (i = 0; name[i] && i < sizeof(up) - 1; i++)
 		up[i] = (char)toupper((unsigned char)name[i]);
 	up[i] = 0;
-	for (const char *const *c = all_caps; *c; c++)
+	for (char *const *c = oci_cap_names(); *c; c++)
 		if (!strcmp(*c, up)) {
 			snprintf(out, 64, "CAP_%s", up);
 			return 0;
@@ -130,11 +123,8 @@ static void apply_caps(json_t *spec, const json_t *hc)
 			drop_all = 1;
 	}
 	if (add_all) {
-		for (const char *const *c = all_caps; *c; c++) {
-			char n[64];
-			snprintf(n, sizeof(n), "CAP_%s", *c);
-			json_array_append_new(set, json_string(n));
-		}
+		json_decref(set);
+		set = oci_all_caps();
 	} else if (!drop_all) {
 		json_array_foreach(bounding, i, v) json_array_append(set, v);
 	}

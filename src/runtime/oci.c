@@ -357,10 +357,11 @@ static json_t *build_mounts(const struct oci_spec_opts *o, const char **ret_prop
 {
 	struct bind_list l = {0};
 	json_t *m = NULL;
-	size_t nuser;
+	struct bind *b, *sorted;
+	size_t nuser, k = 0;
 
 	for (char *const *s = o->binds; s && *s; s++) {
-		struct bind *b = bind_list_add(&l);
+		b = bind_list_add(&l);
 		if (parse_bind(*s, b, &l.modes[l.n - 1], err) < 0)
 			goto out;
 	}
@@ -372,10 +373,9 @@ static json_t *build_mounts(const struct oci_spec_opts *o, const char **ret_prop
 	add_etc_file(&l, nuser, o->hosts_path, "/etc/hosts");
 	/* the /etc files first, then the user's, each group in its order; parents before
 	 * children so -v /x:/etc does not hide /etc/hosts */
-	struct bind *sorted = malloc((l.n ? l.n : 1) * sizeof(*sorted));
+	sorted = malloc((l.n ? l.n : 1) * sizeof(*sorted));
 	if (!sorted)
 		abort();
-	size_t k = 0;
 	for (size_t i = nuser; i < l.n; i++)
 		sorted[k++] = l.v[i];
 	for (size_t i = 0; i < nuser; i++)

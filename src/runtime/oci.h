@@ -34,6 +34,12 @@ json_t *oci_spec_build(const struct oci_spec_opts *o, eng_error_t *err);
  * architecture and capability set (capabilities as "CAP_CHOWN", ...). New reference. */
 json_t *seccomp_to_oci(const json_t *profile, char *const *caps, eng_error_t *err);
 
+/* Every capability name the project knows, without "CAP_", by number; NULL-terminated. */
+char *const *oci_cap_names(void);
+/* ["CAP_...", ...] for a privileged process: what this kernel has, less what berthd's own
+ * bounding set lacks (the runtime could not grant it). New reference. */
+json_t *oci_all_caps(void);
+
 /* docker's default capabilities, NULL-terminated, static. */
 char *const *oci_default_caps(void);
 
