@@ -173,3 +173,9 @@ def test_oom_kill_is_recorded(docker):
     assert r.returncode == 137 and "survived" not in r.stdout
     assert docker("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}",
                   "oomer").stdout == "true 137\n"
+
+
+def test_cap_add_all(docker):
+    r = docker("run", "--rm", "--cap-add", "ALL", "busybox", "grep", "CapEff", "/proc/self/status")
+    eff = int(r.stdout.split()[1], 16)
+    assert eff & (1 << 21)  # CAP_SYS_ADMIN, beyond the default set
