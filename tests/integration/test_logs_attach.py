@@ -58,7 +58,7 @@ def test_start_attach(docker):
 
 def test_attach_to_running(daemon, docker):
     docker("run", "-d", "--name", "att", "busybox", "sh", "-c",
-           "sleep 1; echo after-attach; sleep 0.5")
+           "sleep 2; echo after-attach; sleep 0.5")
     env = dict(os.environ, DOCKER_HOST=daemon.host)
     r = subprocess.run([DOCKER, "attach", "att"], capture_output=True, text=True, timeout=20,
                        env=env)
