@@ -6,6 +6,7 @@ Measures, for each engine that is installed:
   - total time of `run -d` + `rm -f` for 20 containers
   - idle RSS of the daemon (dockerd counts containerd too; podman has no daemon)
   - RSS of the per-container monitor (berth-shim, containerd-shim-runc-v2, conmon)
+  - median latency of `exec CTR true`
 and prints ratios against berth. Every daemon is started here, on its own temporary roots,
 and stopped by its PID at the end. Not a test: nothing here asserts a timing."""
 import argparse
@@ -208,8 +209,10 @@ def bench(engine, archive, n):
     cid = engine.run("run", "-d", "--network", "none", IMAGE, "sleep", "60").stdout.strip()
     time.sleep(0.5)
     shim = engine.shim_rss(cid)
+    execs = [timed(lambda: engine.run("exec", cid, "true")) for _ in range(n)]
     engine.run("rm", "-f", cid)
-    return {"run": statistics.median(lat), "batch": batch, "idle": idle, "shim": shim}
+    return {"run": statistics.median(lat), "batch": batch, "idle": idle, "shim": shim,
+            "exec": statistics.median(execs)}
 
 
 def main():
@@ -246,19 +249,19 @@ def main():
             subprocess.run(["umount", "-l", dirpath], capture_output=True)
     shutil.rmtree(base, ignore_errors=True)
 
-    print("\n%-10s %14s %16s %14s %12s" % ("engine", "run --rm (ms)", "20x run-d+rm (s)",
-                                           "idle RSS (MiB)", "shim (KiB)"))
+    print("\n%-10s %14s %16s %11s %14s %12s" % ("engine", "run --rm (ms)", "20x run-d+rm (s)",
+                                                "exec (ms)", "idle RSS (MiB)", "shim (KiB)"))
     for name, r in results.items():
-        print("%-10s %14.1f %16.2f %14.1f %12d" % (name, r["run"] * 1000, r["batch"],
-                                                   r["idle"] / 1024, r["shim"]))
+        print("%-10s %14.1f %16.2f %11.1f %14.1f %12d" % (
+            name, r["run"] * 1000, r["batch"], r["exec"] * 1000, r["idle"] / 1024, r["shim"]))
     b = results.get("berth")
     if b:
         for name, r in results.items():
             if name == "berth":
                 continue
-            print("berth vs %-8s run --rm %.2fx faster, 20x run-d+rm %.2fx faster, "
-                  "daemon RSS %.1fx smaller, shim RSS %.1fx smaller" % (
-                      name, r["run"] / b["run"], r["batch"] / b["batch"],
+            print("berth vs %-8s run --rm %.2fx faster, 20x run-d+rm %.2fx faster, exec %.2fx "
+                  "faster, daemon RSS %.1fx smaller, shim RSS %.1fx smaller" % (
+                      name, r["run"] / b["run"], r["batch"] / b["batch"], r["exec"] / b["exec"],
                       (r["idle"] or 0) / max(b["idle"], 1), (r["shim"] or 0) / max(b["shim"], 1)))
 
 
