@@ -255,6 +255,17 @@ void random_hex_id(char out[65])
 	out[64] = 0;
 }
 
+void deadline_after_ms(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 int64_t now_ns(void)
 {
 	struct timespec ts;

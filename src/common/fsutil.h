@@ -24,6 +24,9 @@ int fsync_dir(const char *dir);
 /* 64 lowercase hex characters from getrandom(); `out` must hold 65 bytes. */
 void random_hex_id(char out[65]);
 
+/* The CLOCK_REALTIME instant `ms` from now, for pthread_cond_timedwait. */
+struct timespec;
+void deadline_after_ms(struct timespec *ts, int64_t ms);
 /* Wall clock in nanoseconds since the epoch. */
 int64_t now_ns(void);
 /* RFC 3339 with nanoseconds, UTC, as docker writes ("2024-01-02T03:04:05.123456789Z").

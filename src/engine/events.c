@@ -114,8 +114,7 @@ void engine_events_follow(struct engine *eng, int64_t since_ns, int64_t until_ns
 		if (until_ns && now_ns() > until_ns)
 			break;
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		deadline_after_ms(&ts, 1000);
 		pthread_cond_timedwait(&log->added, &log->lock, &ts);
 		if (gone && gone(ctx))
 			break;

@@ -617,17 +617,6 @@ json_t *engine_exec_inspect(struct engine *eng, struct exec *e)
 	return doc;
 }
 
-static void deadline_in(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 int engine_exec_resize(struct engine *eng, struct exec *e, unsigned rows, unsigned cols,
                        eng_error_t *err)
 {
@@ -635,7 +624,7 @@ int engine_exec_resize(struct engine *eng, struct exec *e, unsigned rows, unsign
 	struct timespec ts;
 	int rc = 0;
 
-	deadline_in(&ts, RESIZE_WAIT_MS);
+	deadline_after_ms(&ts, RESIZE_WAIT_MS);
 	pthread_mutex_lock(&eng->lock);
 	rc = check_container_locked(e->c, e->c->id, err);
 	/* like dockerd, a resize right after start waits for the process */

@@ -19,17 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void deadline_in(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 static int is_running(const struct container *c)
 {
 	return c->status == CTR_RUNNING || c->status == CTR_PAUSED;
@@ -40,7 +29,7 @@ static int wait_exit_locked(struct engine *eng, struct container *c, int64_t ms)
 {
 	struct timespec ts;
 	if (ms >= 0)
-		deadline_in(&ts, ms);
+		deadline_after_ms(&ts, ms);
 	while (is_running(c)) {
 		if (ms < 0)
 			pthread_cond_wait(&eng->changed, &eng->lock);
@@ -634,7 +623,7 @@ static void *restart_thread(void *arg)
 	int go;
 	eng_error_t err;
 
-	deadline_in(&ts, job->delay_ms);
+	deadline_after_ms(&ts, job->delay_ms);
 	pthread_mutex_lock(&eng->lock);
 	while (c->status == CTR_RESTARTING && !c->stop_requested && !eng->stopping &&
 	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
@@ -809,7 +798,7 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 		if (done)
 			break;
 		struct timespec ts;
-		deadline_in(&ts, 1000);
+		deadline_after_ms(&ts, 1000);
 		pthread_cond_timedwait(&eng->changed, &eng->lock, &ts);
 		if (gone && gone(ctx)) {
 			rc = eng_error_make(err, ECONNRESET, ERR_INTERNAL, "client went away");
