@@ -407,6 +407,17 @@ static json_t *state_json(struct container *c)
 			 started, "FinishedAt", finished);
 }
 
+/* SizeRw: the container's own layer; SizeRootFs: everything it sees, image included. */
+static void add_sizes(struct engine *eng, struct container *c, json_t *doc)
+{
+	int64_t rw = image_rootfs_size_rw(eng->images, c->id);
+	struct image *img = image_get(eng->images, c->image_id, NULL);
+
+	json_object_set_new(doc, "SizeRw", json_integer(rw));
+	json_object_set_new(doc, "SizeRootFs", json_integer(rw + (img ? img->size : 0)));
+	image_free(img);
+}
+
 json_t *engine_container_inspect(struct engine *eng, struct container *c, int size)
 {
 	_cleanup_free_ char *dir = container_dir(eng, c->id);
@@ -458,11 +469,8 @@ json_t *engine_container_inspect(struct engine *eng, struct container *c, int si
 	json_object_set_new(ns, "Networks", network_settings(c));
 	json_object_set_new(doc, "NetworkSettings", ns);
 	pthread_mutex_unlock(&eng->lock);
-	if (size) {
-		int64_t rw = image_rootfs_size_rw(eng->images, c->id);
-		json_object_set_new(doc, "SizeRw", json_integer(rw));
-		json_object_set_new(doc, "SizeRootFs", json_integer(rw));
-	}
+	if (size)
+		add_sizes(eng, c, doc);
 	return doc;
 }
 
@@ -497,10 +505,7 @@ json_t *engine_container_summary(struct engine *eng, struct container *c, int si
 			netmode ? netmode : "default", "NetworkSettings", "Networks",
 			network_settings(c), "Mounts", mounts_inspect(c));
 	pthread_mutex_unlock(&eng->lock);
-	if (size) {
-		int64_t rw = image_rootfs_size_rw(eng->images, c->id);
-		json_object_set_new(doc, "SizeRw", json_integer(rw));
-		json_object_set_new(doc, "SizeRootFs", json_integer(rw));
-	}
+	if (size)
+		add_sizes(eng, c, doc);
 	return doc;
 }
