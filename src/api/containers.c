@@ -337,6 +337,26 @@ void api_container_kill(struct http_request *req, struct engine *eng)
 	container_unref(eng, c);
 }
 
+void api_container_pause(struct http_request *req, struct engine *eng)
+{
+	eng_error_t err;
+	struct container *c = path_container(req, eng);
+	if (!c)
+		return;
+	reply_result(req, engine_container_pause(eng, c, &err), &err);
+	container_unref(eng, c);
+}
+
+void api_container_unpause(struct http_request *req, struct engine *eng)
+{
+	eng_error_t err;
+	struct container *c = path_container(req, eng);
+	if (!c)
+		return;
+	reply_result(req, engine_container_unpause(eng, c, &err), &err);
+	container_unref(eng, c);
+}
+
 void api_container_delete(struct http_request *req, struct engine *eng)
 {
 	eng_error_t err;

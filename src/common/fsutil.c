@@ -96,6 +96,19 @@ int write_file_atomic(const char *path, const void *data, size_t len, eng_error_
 	return 0;
 }
 
+int write_file_string(const char *path, const char *s, eng_error_t *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(s);
+
+	if (fd < 0)
+		return eng_error_make(err, errno, errno == ENOENT ? ERR_NOT_FOUND : ERR_INTERNAL,
+				      "opening %s: %m", path);
+	if (write(fd, s, len) != (ssize_t)len)
+		return eng_error_make(err, errno, ERR_INTERNAL, "writing %s: %m", path);
+	return 0;
+}
+
 char *read_file(const char *path, size_t *ret_len, eng_error_t *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

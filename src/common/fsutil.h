@@ -7,6 +7,8 @@
 
 /* tmp file beside `path`, fsync, rename, fsync the directory. */
 int write_file_atomic(const char *path, const void *data, size_t len, eng_error_t *err);
+/* Writes `s` into an existing file in place (kernel interfaces such as cgroup files). */
+int write_file_string(const char *path, const char *s, eng_error_t *err);
 /* Whole file into a NUL-terminated buffer (caller frees). NULL with err on failure. */
 char *read_file(const char *path, size_t *ret_len, eng_error_t *err);
 int mkdir_p(const char *path, mode_t mode, eng_error_t *err);

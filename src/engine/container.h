@@ -87,6 +87,10 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 int engine_container_attach(struct engine *eng, struct container *c, int fd, unsigned flags,
 			    eng_error_t *err);
 
+/* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
+int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);
+int engine_container_unpause(struct engine *eng, struct container *c, eng_error_t *err);
+
 /* Resizes the container's terminal. ERR_CONFLICT when not running or without a TTY. */
 int engine_container_resize(struct engine *eng, struct container *c, unsigned rows, unsigned cols,
 			    eng_error_t *err);

@@ -47,6 +47,9 @@ char *container_dir(struct engine *eng, const char *id);
 char *names_generate(struct engine *eng);
 struct container *container_by_name_locked(struct engine *eng, const char *name);
 
+/* Freezes (1) or thaws (0) c's cgroup and waits for the kernel to finish. */
+int container_freeze(const struct container *c, int frozen, eng_error_t *err);
+
 /* Starts watching c's shim; called with eng->lock held. */
 void monitor_watch(struct engine *eng, struct container *c);
 /* Records an exit read from the shim; called with eng->lock held. */

@@ -372,6 +372,21 @@ static int cancel_restart_locked(struct engine *eng, struct container *c)
 	return 0;
 }
 
+/* A paused container gets signals only once thawed: like dockerd, signal first, then thaw so
+ * the signal is the first thing the processes see. */
+static void thaw_after_signal_locked(struct engine *eng, struct container *c)
+{
+	eng_error_t err;
+	if (c->status != CTR_PAUSED)
+		return;
+	if (container_freeze(c, 0, &err) < 0) {
+		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
+		return;
+	}
+	c->status = CTR_RUNNING;
+	container_event_locked(eng, c, "unpause", NULL);
+}
+
 static int stop_locked(struct engine *eng, struct container *c, int timeout, int sig,
 		       eng_error_t *err)
 {
@@ -379,10 +394,9 @@ static int stop_locked(struct engine *eng, struct container *c, int timeout, int
 	c->stop_requested = 1;
 	snprintf(num, sizeof(num), "%d", sig);
 	container_event_locked(eng, c, "kill", json_pack("{s:s}", "signal", num));
-	if (c->status == CTR_PAUSED)
-		signal_locked(c, SIGCONT, NULL);
 	if (signal_locked(c, sig, err) < 0)
 		return -1;
+	thaw_after_signal_locked(eng, c);
 	if (wait_exit_locked(eng, c, timeout < 0 ? -1 : (int64_t)timeout * 1000) == 0)
 		return 0;
 	log_info("container %.12s: failed to exit within %d seconds of signal %d - using the "
@@ -474,6 +488,8 @@ int engine_container_kill(struct engine *eng, struct container *c, const char *s
 		snprintf(num, sizeof(num), "%d", sig);
 		container_event_locked(eng, c, "kill", json_pack("{s:s}", "signal", num));
 		rc = signal_locked(c, sig, err);
+		if (rc == 0)
+			thaw_after_signal_locked(eng, c);
 		/* like dockerd, a SIGKILL returns once the container is gone */
 		if (rc == 0 && sig == SIGKILL)
 			wait_exit_locked(eng, c, 10000);
@@ -540,7 +556,8 @@ int engine_container_remove(struct engine *eng, struct container *c, int force, 
 					    "cannot remove container \"/%s\": container is %s: stop "
 					    "the container before removing or force remove",
 					    c->name, ctr_status_name(c->status));
-		else if (signal_locked(c, SIGKILL, err) < 0 || wait_exit_locked(eng, c, 30000) < 0)
+		else if (signal_locked(c, SIGKILL, err) < 0 ||
+			 (thaw_after_signal_locked(eng, c), wait_exit_locked(eng, c, 30000) < 0))
 			rc = eng_error_make(err, ETIMEDOUT, ERR_INTERNAL,
 					    "cannot remove container \"/%s\": could not kill "
 					    "container",
