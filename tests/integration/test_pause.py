@@ -52,3 +52,12 @@ def test_pause_not_running(docker):
     docker("create", "--name", "idle", "busybox", "true")
     r = docker("pause", "idle", check=False)
     assert r.returncode != 0 and "is not running" in r.stderr
+
+
+def test_exec_into_paused(docker):
+    docker("run", "-d", "--name", "pexec", "busybox", "sleep", "300")
+    docker("pause", "pexec")
+    r = docker("exec", "pexec", "true", check=False)
+    assert r.returncode != 0 and "is paused, unpause the container before exec" in r.stderr
+    docker("unpause", "pexec")
+    assert docker("exec", "pexec", "echo", "ok").stdout == "ok\n"
