@@ -876,6 +876,22 @@ static int pump(struct session *s)
 	return detached;
 }
 
+/* The attached part of run and start: raw terminal for a TTY session, the streams pumped
+ * until they end, the terminal restored. True when the user detached. */
+static int attached_session(struct session *s, const char *id)
+{
+	int detached;
+
+	if (s->tty && s->in && isatty(STDIN_FILENO))
+		raw_terminal();
+	if (s->tty && isatty(STDOUT_FILENO))
+		resize_tty(id);
+	detached = pump(s);
+	restore_terminal();
+	client_resp_close(&s->conn);
+	return detached;
+}
+
 /* POST /containers/{id}/wait?condition=...: the response head arrives at once; the body
  * (the exit status) when the condition is met. */
 static int open_wait(const char *id, const char *cond, struct client_resp *r)
@@ -981,13 +997,7 @@ static int do_run(struct run_opts *o, char **args)
 		printf("%s\n", id);
 		return 0;
 	}
-	if (s.tty && s.in && isatty(STDIN_FILENO))
-		raw_terminal();
-	if (s.tty && isatty(STDOUT_FILENO))
-		resize_tty(id);
-	detached = pump(&s);
-	restore_terminal();
-	client_resp_close(&s.conn);
+	detached = attached_session(&s, id);
 	if (detached) {
 		client_resp_close(&w);
 		return 0;
@@ -1084,13 +1094,7 @@ static int attach_session(const char *name, bool with_stdin, bool do_start, bool
 			return 1;
 		}
 	}
-	if (s.tty && s.in && isatty(STDIN_FILENO))
-		raw_terminal();
-	if (s.tty && isatty(STDOUT_FILENO))
-		resize_tty(id);
-	detached = pump(&s);
-	restore_terminal();
-	client_resp_close(&s.conn);
+	detached = attached_session(&s, id);
 	if (detached) {
 		client_resp_close(&w);
 		return 0;
