@@ -650,10 +650,17 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	size_t npending = 0;
 	unsigned flags = 0;
 	eng_error_t err;
+	struct shim_attach a = {0};
+	const char *keys = http_query(req, "detachKeys");
 	int fd, tty;
 
 	if (!c)
 		return;
+	if (shim_parse_detach_keys(keys, &a) < 0) {
+		eng_error_make(&err, EINVAL, ERR_INVALID, "Invalid detach keys (%s) provided", keys);
+		http_reply_err(req, &err);
+		goto out;
+	}
 	tty = json_bool(c->config, "Tty", 0);
 	if (http_query_bool(req, "stdin", 0))
 		flags |= SHIM_STDIN;
@@ -681,7 +688,9 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 		close(fd);
 		goto out;
 	}
-	if (engine_container_attach(eng, c, fd, flags, &err) < 0)
+	a.fd = fd;
+	a.flags = flags;
+	if (engine_container_attach(eng, c, &a, &err) < 0)
 		log_warn("attach %.12s: %s", c->id, err.msg);
 out:
 	container_unref(eng, c);

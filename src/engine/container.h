@@ -83,9 +83,10 @@ enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
  * once a second). Returns the exit code. */
 int engine_container_wait(struct engine *eng, struct container *c, enum wait_condition cond,
 			  int (*gone)(void *), void *ctx, int *ret_code, eng_error_t *err);
-/* Attach a hijacked client: handed to the shim when running, kept until start otherwise. */
-int engine_container_attach(struct engine *eng, struct container *c, int fd, unsigned flags,
-			    eng_error_t *err);
+/* Attach a hijacked client (a->fd, consumed): handed to the shim when running, kept until
+ * start otherwise. */
+int engine_container_attach(struct engine *eng, struct container *c,
+			    const struct shim_attach *a, eng_error_t *err);
 
 /* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
 int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);

@@ -377,6 +377,11 @@ int engine_exec_create(struct engine *eng, struct container *c, const char *name
 	pthread_mutex_unlock(&eng->lock);
 	if (rc < 0)
 		return -1;
+	/* dockerd's words, and a plain error: a 500 */
+	if (shim_parse_detach_keys(json_str(body, "DetachKeys"), &(struct shim_attach){0}) < 0)
+		return eng_error_make(err, EINVAL, ERR_INTERNAL,
+		                      "Invalid escape keys (%s) provided",
+		                      json_str(body, "DetachKeys"));
 	/* dockerd looks the user up at create already, for an early error */
 	if (user && *user) {
 		spec = container_spec(eng, c, err);
@@ -527,6 +532,8 @@ int engine_exec_start(struct engine *eng, struct exec *e, int fd, unsigned rows,
 	pid_t shim_pid = 0, pid = 0;
 	int rc;
 
+	/* checked at create */
+	shim_parse_detach_keys(e->detach_keys, &a);
 	pthread_mutex_lock(&eng->lock);
 	rc = check_container_locked(e->c, e->c->id, err);
 	if (rc == 0 && e->exited)

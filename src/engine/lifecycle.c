@@ -827,11 +827,11 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 	return rc;
 }
 
-int engine_container_attach(struct engine *eng, struct container *c, int fd, unsigned flags,
-			    eng_error_t *err)
+int engine_container_attach(struct engine *eng, struct container *c,
+			    const struct shim_attach *ap, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
-	struct shim_attach a = {.fd = fd, .flags = flags};
+	struct shim_attach a = *ap;
 	int running, rc = 0;
 
 	pthread_mutex_lock(&c->op_lock);

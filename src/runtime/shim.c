@@ -66,6 +66,47 @@ static int fd_above_stdio(int fd)
 	return nfd;
 }
 
+/* The detach keys as hex for the shim ("" for its default): no separator can clash. */
+static void detach_hex(const struct shim_attach *a, char out[2 * SHIM_DETACH_MAX + 1])
+{
+	size_t n = a->ndetach < SHIM_DETACH_MAX ? a->ndetach : SHIM_DETACH_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", a->detach_keys[i]);
+	out[2 * n] = 0;
+}
+
+int shim_parse_detach_keys(const char *keys, struct shim_attach *a)
+{
+	size_t n = 0;
+
+	a->ndetach = 0;
+	if (!keys || !*keys)
+		return 0;
+	for (const char *p = keys;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int code = -1;
+
+		if (len == 1)
+			code = (unsigned char)*p;
+		else if (len == 3 && !strncmp(p, "DEL", 3))
+			code = 127;
+		else if (len == 6 && !strncmp(p, "ctrl-", 5) && p[5] >= 'a' && p[5] <= 'z')
+			code = p[5] - 'a' + 1;
+		else if (len == 6 && !strncmp(p, "ctrl-", 5) && strchr("@[\\]^_", p[5]))
+			code = p[5] - '@'; /* ctrl-@ 0, ctrl-[ 27 ... ctrl-_ 31 */
+		if (code < 0 || n >= SHIM_DETACH_MAX)
+			return -1;
+		a->detach_keys[n++] = (unsigned char)code;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	a->ndetach = n;
+	return 0;
+}
+
 static char **build_argv(const struct shim_start_opts *o, int sync_fd, const int *afd)
 {
 	char **argv = NULL;
@@ -108,8 +149,11 @@ static char **build_argv(const struct shim_start_opts *o, int sync_fd, const int
 	for (size_t i = 0; i < o->nattach; i++) {
 		if (afd[i] < 0)
 			continue;
+		char hex[2 * SHIM_DETACH_MAX + 1];
+		detach_hex(&o->attach[i], hex);
 		rc |= argv_add(&argv, &n, "--attach");
-		rc |= argv_add(&argv, &n, "%d:%u", afd[i], o->attach[i].flags);
+		rc |= argv_add(&argv, &n, "%d:%u%s%s", afd[i], o->attach[i].flags, *hex ? ":" : "",
+		               hex);
 	}
 	if (rc) {
 		free_argv(argv);
@@ -366,10 +410,12 @@ static int shim_request(const char *bundle, const char *line, int pass_fd, eng_e
 
 int shim_attach(const char *bundle, const struct shim_attach *a, eng_error_t *err)
 {
-	char line[64];
+	char line[64 + 2 * SHIM_DETACH_MAX], hex[2 * SHIM_DETACH_MAX + 1];
 	int rc;
 
-	snprintf(line, sizeof(line), "attach %u\n", a->flags);
+	detach_hex(a, hex);
+	/* a shim of an older berthd reads "attach %u" and ignores the rest */
+	snprintf(line, sizeof(line), "attach %u%s%s\n", a->flags, *hex ? " " : "", hex);
 	rc = shim_request(bundle, line, a->fd, err);
 	close(a->fd);
 	return rc;

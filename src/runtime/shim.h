@@ -12,10 +12,20 @@
 #define SHIM_STDOUT 2u
 #define SHIM_STDERR 4u
 
+#define SHIM_DETACH_MAX 16 /* keeps the control line short enough for older shims */
+
 struct shim_attach {
 	int fd;         /* hijacked client connection; ownership passes to the shim */
 	unsigned flags; /* SHIM_STDIN | SHIM_STDOUT | SHIM_STDERR */
+	/* the detach sequence of a TTY client with stdin; none: the shim's ctrl-p,ctrl-q */
+	unsigned char detach_keys[SHIM_DETACH_MAX];
+	size_t ndetach;
 };
+
+/* Parses docker's --detach-keys format (moby's term.ToBytes: comma-separated "ctrl-<c>",
+ * "DEL" or one character) into a->detach_keys. An empty or NULL `keys` keeps the default.
+ * -1 when invalid; the caller words the error (attach and exec say it differently). */
+int shim_parse_detach_keys(const char *keys, struct shim_attach *a);
 
 struct shim_start_opts {
 	const char *shim_path;    /* berth-shim */

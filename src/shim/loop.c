@@ -21,6 +21,7 @@
 /* A client that falls this far behind is dropped: output must not wait for it. */
 #define CLIENT_BUF_MAX (1u << 20)
 #define DRAIN_MS 1000
+#define DETACH_MAX 32
 
 struct client {
 	int fd;
@@ -28,13 +29,17 @@ struct client {
 	int rd_open; /* still reading from it (stdin or EOF detection) */
 	char *buf;   /* output not yet accepted by the client */
 	size_t len, cap;
+	/* a TTY client with stdin detaches with this sequence; kpos bytes of it are held */
+	unsigned char keys[DETACH_MAX];
+	size_t nkeys, kpos;
+	int detached; /* gets what it has buffered, nothing new, then is dropped */
 };
 
 struct ctl {
 	int fd;
 	int passed_fd;
 	size_t len;
-	char buf[64];
+	char buf[128];
 };
 
 static struct client clients[MAX_CLIENTS];
@@ -55,28 +60,40 @@ static struct {
 static char rbuf[16384];
 static char inbuf[16384];
 
-void loop_add_client(int fd, unsigned flags)
+void loop_add_client(int fd, unsigned flags, const char *hex_keys)
 {
+	struct client *cl;
+	size_t n = 0;
+
 	if (nclients >= MAX_CLIENTS) {
 		util_diag("too many clients, refusing one");
 		close(fd);
 		return;
 	}
 	util_set_nonblock(fd);
-	clients[nclients++] = (struct client){.fd = fd, .flags = flags, .rd_open = 1};
+	cl = &clients[nclients++];
+	*cl = (struct client){.fd = fd, .flags = flags, .rd_open = 1};
+	for (unsigned v; hex_keys && n < DETACH_MAX && sscanf(hex_keys + 2 * n, "%2x", &v) == 1;)
+		cl->keys[n++] = (unsigned char)v;
+	if (n == 0) {
+		/* docker's default: ctrl-p ctrl-q */
+		cl->keys[n++] = 16;
+		cl->keys[n++] = 17;
+	}
+	cl->nkeys = n;
 }
 
 static void close_stdin(void)
 {
-	if (!S.started || S.c.in_fd < 0)
+	/* dockerd never ends a TTY's input for StdinOnce: the master carries the output too,
+	 * and a later attach (after a detach) types into the same terminal */
+	if (!S.started || S.c.in_fd < 0 || S.c.tty)
 		return;
 	if (S.inlen > S.inoff) {
 		S.stdin_close_pending = 1;
 		return;
 	}
-	/* the PTY master carries output too: a TTY's stdin is never closed on its own */
-	if (!S.c.tty)
-		close(S.c.in_fd);
+	close(S.c.in_fd);
 	S.c.in_fd = -1;
 	S.inlen = S.inoff = 0;
 	S.stdin_close_pending = 0;
@@ -154,6 +171,10 @@ static void broadcast(int stream, const char *data, size_t len)
 	for (int i = 0; i < nclients;) {
 		struct client *cl = &clients[i];
 		int rc = 0;
+		if (cl->detached) {
+			i++;
+			continue;
+		}
 		if (S.c.tty) {
 			if (cl->flags & (LOOP_STDOUT | LOOP_STDERR))
 				rc = client_push(cl, NULL, 0, data, len);
@@ -208,10 +229,40 @@ static void write_stdin(void)
 		close_stdin();
 }
 
+/* moby's escapeProxy: copies the client's stdin into inbuf without the detach sequence.
+ * Bytes of a partial match are held back and sent on when the sequence breaks. Returns 1
+ * when the whole sequence was read (*outlen: the bytes before it). */
+static int filter_detach(struct client *cl, const char *in, size_t n, size_t *outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		if (cl->kpos > 0 && ch != cl->keys[cl->kpos]) {
+			memcpy(inbuf + o, cl->keys, cl->kpos);
+			o += cl->kpos;
+			cl->kpos = 0;
+		}
+		if (ch == cl->keys[cl->kpos]) {
+			if (++cl->kpos == cl->nkeys) {
+				*outlen = o;
+				return 1;
+			}
+			continue;
+		}
+		inbuf[o++] = (char)ch;
+	}
+	*outlen = o;
+	return 0;
+}
+
 /* Returns -1 when the client must be dropped. */
 static int read_client(struct client *cl)
 {
-	ssize_t n = read(cl->fd, inbuf, sizeof(inbuf));
+	int escape = S.c.tty && (cl->flags & LOOP_STDIN);
+	/* room for the held bytes of a partial sequence: rbuf is free outside read_output */
+	ssize_t n = read(cl->fd, escape ? rbuf : inbuf, sizeof(inbuf) - (escape ? DETACH_MAX : 0));
+	int detach = 0;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -225,12 +276,23 @@ static int read_client(struct client *cl)
 			close_stdin();
 		return 0;
 	}
-	if (!(cl->flags & LOOP_STDIN) || S.c.in_fd < 0)
-		return 0; /* nowhere to go */
-	S.inlen = (size_t)n;
-	S.inoff = 0;
-	write_stdin();
-	return 0;
+	if (escape) {
+		size_t len;
+		detach = filter_detach(cl, rbuf, (size_t)n, &len);
+		n = (ssize_t)len;
+	}
+	if ((cl->flags & LOOP_STDIN) && S.c.in_fd >= 0 && n > 0) {
+		S.inlen = (size_t)n;
+		S.inoff = 0;
+		write_stdin();
+	}
+	if (!detach)
+		return 0;
+	/* as dockerd: the client's stream ends, the container keeps running and its stdin
+	 * stays open (rd_open = 0: dropping it is no end of stdin, even with StdinOnce) */
+	cl->rd_open = 0;
+	cl->detached = 1;
+	return cl->len ? 0 : -1;
 }
 
 static void ctl_reply(struct ctl *c, const char *msg)
@@ -241,13 +303,14 @@ static void ctl_reply(struct ctl *c, const char *msg)
 static void ctl_command(struct ctl *c)
 {
 	unsigned a, b;
+	char hex[2 * DETACH_MAX + 1] = "";
 
-	if (sscanf(c->buf, "attach %u", &a) == 1) {
+	if (sscanf(c->buf, "attach %u %64[0-9a-f]", &a, hex) >= 1) {
 		if (c->passed_fd < 0) {
 			ctl_reply(c, "error no file descriptor passed\n");
 			return;
 		}
-		loop_add_client(c->passed_fd, a);
+		loop_add_client(c->passed_fd, a, hex);
 		c->passed_fd = -1;
 		ctl_reply(c, "ok\n");
 	} else if (sscanf(c->buf, "resize %u %u", &a, &b) == 2) {
@@ -425,7 +488,8 @@ int loop_run(const struct loop_config *cfg)
 			if (!re)
 				continue;
 			if (re & POLLOUT)
-				drop = client_flush(&clients[i]) < 0;
+				drop = client_flush(&clients[i]) < 0 ||
+				       (clients[i].detached && !clients[i].len);
 			if (!drop && (re & POLLIN))
 				drop = read_client(&clients[i]) < 0;
 			if (!drop && (re & (POLLERR | POLLNVAL)))

@@ -17,8 +17,10 @@ struct loop_config {
 	pid_t init_pid;
 };
 
-/* Takes `fd`. Clients attached before the loop runs see output from the first byte. */
-void loop_add_client(int fd, unsigned flags);
+/* Takes `fd`. Clients attached before the loop runs see output from the first byte.
+ * hex_keys: the detach sequence of a TTY client with stdin as hex; NULL or "" for docker's
+ * ctrl-p,ctrl-q. */
+void loop_add_client(int fd, unsigned flags, const char *hex_keys);
 /* Runs until the container's init has exited and its output is drained (at most about a
  * second after the exit if some other process holds the pipes). Returns init's wait status. */
 int loop_run(const struct loop_config *cfg);

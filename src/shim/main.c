@@ -2,7 +2,7 @@
  *
  * berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --sync-fd N
  *            [--cgroup PATH] [--log PATH [--log-max-size N] [--log-max-file N]]
- *            [--tty] [--stdin] [--stdin-once] [--attach FD:FLAGS]...
+ *            [--tty] [--stdin] [--stdin-once] [--attach FD:FLAGS[:HEXKEYS]]...
  *            [--exec-id EID]
  *
  * With --exec-id the shim runs one `docker exec` process in the running container ID:
@@ -48,6 +48,7 @@ static struct {
 	int nattach;
 	int attach_fd[MAX_ATTACH];
 	unsigned attach_flags[MAX_ATTACH];
+	char attach_keys[MAX_ATTACH][65];
 } O = {.sync_fd = -1, .log_max_file = 1};
 
 static int parse_args(int argc, char **argv)
@@ -86,8 +87,10 @@ static int parse_args(int argc, char **argv)
 		else if (!strcmp(a, "--attach")) {
 			if (O.nattach >= MAX_ATTACH)
 				return -1;
-			if (sscanf(v, "%d:%u", &O.attach_fd[O.nattach],
-			           &O.attach_flags[O.nattach]) != 2)
+			O.attach_keys[O.nattach][0] = 0;
+			/* FD:FLAGS[:HEX detach keys]; without keys the loop's default */
+			if (sscanf(v, "%d:%u:%64[0-9a-f]", &O.attach_fd[O.nattach],
+			           &O.attach_flags[O.nattach], O.attach_keys[O.nattach]) < 2)
 				return -1;
 			O.nattach++;
 		} else
@@ -514,7 +517,7 @@ int main(int argc, char **argv)
 	fcntl(O.sync_fd, F_SETFD, FD_CLOEXEC);
 	for (int i = 0; i < O.nattach; i++) {
 		fcntl(O.attach_fd[i], F_SETFD, FD_CLOEXEC);
-		loop_add_client(O.attach_fd[i], O.attach_flags[i]);
+		loop_add_client(O.attach_fd[i], O.attach_flags[i], O.attach_keys[i]);
 	}
 	/* orphaned container processes (the init, once the runtime exits) come to us */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
