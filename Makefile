@@ -3,14 +3,14 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -Wjump-misses-init \
            -D_GNU_SOURCE -MMD -MP $(SANITIZE)
-PKGS    := jansson libarchive libcrypto zlib libzstd
+PKGS    := jansson libarchive libcrypto zlib libzstd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 B       := build
 
 # Every module but the programs' mains goes into one static library; the dependency
 # direction between folders is documented in docs/architecture.md.
-LIB_DIRS := common http api engine image runtime volume network
+LIB_DIRS := common http api engine image registry runtime volume network
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 DAEMON_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))

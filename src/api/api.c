@@ -1,5 +1,6 @@
 #include "api.h"
 #include "containers.h"
+#include "distribution.h"
 #include "events.h"
 #include "exec.h"
 #include "images.h"
@@ -74,12 +75,12 @@ static const struct route routes[] = {
 	{"GET", "/images/{name*}/history", api_image_history},
 	{"GET", "/images/{name*}/get", api_images_get},
 	{"POST", "/images/{name*}/tag", api_image_tag},
-	{"POST", "/images/{name*}/push", NULL, "image push"},
+	{"POST", "/images/{name*}/push", api_image_push},
 	{"DELETE", "/images/{name*}", api_image_delete},
 	{"POST", "/build", NULL, "image build"},
 	{"POST", "/build/prune", api_build_prune},
-	{"POST", "/auth", NULL, "registry login"},
-	{"GET", "/distribution/{name*}/json", NULL, "registry distribution"},
+	{"POST", "/auth", api_auth},
+	{"GET", "/distribution/{name*}/json", api_distribution_inspect},
 
 	{"GET", "/networks", NULL, "networks"},
 	{"GET", "/networks/{id}", api_network_inspect},

@@ -3,6 +3,7 @@
  * socketpair, so chunked bodies of any size stream through without touching memory or
  * disk here. Downloads (save) go the other way round. */
 #include "images.h"
+#include "distribution.h"
 #include "../engine/events.h"
 #include "../common/cleanup.h"
 #include "../common/filters.h"
@@ -480,5 +481,5 @@ void api_images_create(struct http_request *req, struct engine *eng)
 		http_reply_error(req, 400, "fromImage or fromSrc must be set");
 		return;
 	}
-	http_reply_error(req, 501, "pulling from registries is not implemented yet");
+	api_image_pull(req, eng);
 }

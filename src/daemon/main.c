@@ -25,7 +25,8 @@
 struct options {
 	char **hosts;
 	char *data_root, *exec_root, *pidfile, *log_level, *default_runtime, *config_file;
-	char *seccomp_profile, *log_driver;
+	char *seccomp_profile, *log_driver, *certs_dir;
+	char **insecure_registries, **registry_mirrors;
 	json_t *runtimes, *log_opts;
 };
 
@@ -53,6 +54,10 @@ static void usage(FILE *f)
 		   "      --log-driver string      Default driver for container logs (default "
 		   "\"json-file\")\n"
 		   "      --log-opt map            Default log driver options for containers\n"
+		   "      --insecure-registry list Enable insecure registry communication\n"
+		   "      --registry-mirror list   Preferred Docker registry mirror\n"
+		   "      --certs-dir string       Per-registry certificates (default "
+		   "\"/etc/berth/certs.d\")\n"
 		   "  -h, --help                   Print usage\n"
 		   "  -v, --version                Print version information and quit\n");
 }
@@ -124,6 +129,14 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 		json_array_foreach(json_object_get(doc, "hosts"), i, v) if (json_is_string(v))
 			o->hosts = strv_push(o->hosts, json_string_value(v));
 	}
+	if (!flags->insecure_registries &&
+	    json_strv(doc, "insecure-registries", &o->insecure_registries, err) < 0)
+		return eng_error_wrap(err, "unable to configure the daemon with file %s",
+				      o->config_file);
+	if (!flags->registry_mirrors &&
+	    json_strv(doc, "registry-mirrors", &o->registry_mirrors, err) < 0)
+		return eng_error_wrap(err, "unable to configure the daemon with file %s",
+				      o->config_file);
 	if (json_is_object(json_object_get(doc, "runtimes")))
 		json_object_update(o->runtimes, json_object_get(doc, "runtimes"));
 	if (json_is_object(json_object_get(doc, "log-opts")) && !json_object_size(o->log_opts))
@@ -196,6 +209,9 @@ int main(int argc, char **argv)
 		{"seccomp-profile", required_argument, NULL, 6},
 		{"log-driver", required_argument, NULL, 7},
 		{"log-opt", required_argument, NULL, 8},
+		{"insecure-registry", required_argument, NULL, 9},
+		{"registry-mirror", required_argument, NULL, 10},
+		{"certs-dir", required_argument, NULL, 11},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{0},
@@ -273,6 +289,17 @@ int main(int argc, char **argv)
 			json_object_set_new(o.log_opts, optarg, json_string(eq + 1));
 			break;
 		}
+		case 9:
+			o.insecure_registries = strv_push(o.insecure_registries, optarg);
+			given.insecure_registries = o.insecure_registries;
+			break;
+		case 10:
+			o.registry_mirrors = strv_push(o.registry_mirrors, optarg);
+			given.registry_mirrors = o.registry_mirrors;
+			break;
+		case 11:
+			set_str(&o.certs_dir, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -304,6 +331,8 @@ int main(int argc, char **argv)
 		o.default_runtime = strdup("runc");
 	if (!o.log_driver)
 		o.log_driver = strdup("json-file");
+	if (!o.certs_dir)
+		o.certs_dir = strdup("/etc/berth/certs.d");
 	if (!o.hosts)
 		o.hosts = strv_push(o.hosts, "unix:///run/berth.sock");
 	if (o.log_level && log_set_level(o.log_level) < 0) {
@@ -342,6 +371,9 @@ int main(int argc, char **argv)
 		.seccomp_profile = o.seccomp_profile,
 		.log_driver = o.log_driver,
 		.log_opts = o.log_opts,
+		.insecure_registries = o.insecure_registries,
+		.registry_mirrors = o.registry_mirrors,
+		.certs_dir = o.certs_dir,
 	};
 	if (engine_open(&cfg, &eng, &err) < 0) {
 		log_error("starting the engine: %s", err.msg);

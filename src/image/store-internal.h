@@ -13,6 +13,7 @@ struct img_rec {
 	char **diff_ids;
 	char **chain_ids;
 	char **tags; /* familiar references naming this image, in tagging order */
+	char **digests; /* familiar "name@sha256:..." it was pulled by (RepoDigests) */
 	int64_t created_ns;
 	int64_t size;
 	int64_t last_tag_ns;
@@ -47,6 +48,9 @@ int store_add_locked(struct image_store *s, struct img_rec *rec, eng_error_t *er
  * that lost its last name through this (caller frees) or NULL. */
 int store_set_tag_locked(struct image_store *s, struct img_rec *rec, const char *ref,
                          char **ret_old_untagged, eng_error_t *err);
+/* Points the digest reference `ref` ("name@sha256:...") at `rec` (RepoDigests). */
+int store_set_digest_locked(struct image_store *s, struct img_rec *rec, const char *ref,
+                            eng_error_t *err);
 /* A record from a config blob (parses created, diff IDs, computes chain IDs). */
 struct img_rec *store_rec_new(const char *id, json_t *config /* stolen */, eng_error_t *err);
 void store_rec_free(struct img_rec *r);
@@ -56,6 +60,9 @@ char *store_content_path(struct image_store *s, const char *digest);
 char *store_normalise_tag(const char *name, eng_error_t *err);
 /* ID -> "sha256:" + 64 hex into out; -1 when not a valid digest */
 int store_chain_ids(char **diff_ids, char ***ret);
+
+/* "amd64", "arm64", ... for this host. */
+const char *store_host_arch(void);
 
 /* ---- layers.c ---- */
 /* A layer unpacked by this operation but not yet in the store. */

@@ -19,6 +19,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 /* ---- records ---- */
@@ -31,6 +32,7 @@ void store_rec_free(struct img_rec *r)
 	strv_free(r->diff_ids);
 	strv_free(r->chain_ids);
 	strv_free(r->tags);
+	strv_free(r->digests);
 	free(r);
 }
 
@@ -83,6 +85,7 @@ struct img_rec *store_rec_new(const char *id, json_t *config, eng_error_t *err)
 		       NULL;
 	}
 	r->tags = calloc(1, sizeof(char *));
+	r->digests = calloc(1, sizeof(char *));
 	if (created)
 		parse_time_rfc3339(created, &r->created_ns);
 	return r;
@@ -195,6 +198,28 @@ int store_set_tag_locked(struct image_store *s, struct img_rec *rec, const char 
 	return 0;
 }
 
+int store_set_digest_locked(struct image_store *s, struct img_rec *rec, const char *ref,
+                            eng_error_t *err)
+{
+	const char *old_id = json_str(s->repos, ref);
+	struct img_rec *old = old_id ? store_find_id_locked(s, old_id) : NULL;
+
+	if (old == rec)
+		return 0;
+	json_object_set_new(s->repos, ref, json_string(rec->id));
+	if (repos_save(s, err) < 0) {
+		if (old)
+			json_object_set_new(s->repos, ref, json_string(old->id));
+		else
+			json_object_del(s->repos, ref);
+		return -1;
+	}
+	if (old)
+		strv_remove(old->digests, ref);
+	rec->digests = strv_push(rec->digests, ref);
+	return 0;
+}
+
 char *store_normalise_tag(const char *name, eng_error_t *err)
 {
 	struct image_ref r = {0};
@@ -205,6 +230,20 @@ char *store_normalise_tag(const char *name, eng_error_t *err)
 	out = ref_familiar_string(&r);
 	ref_free(&r);
 	return out;
+}
+
+const char *store_host_arch(void)
+{
+	static char arch[32];
+	struct utsname u;
+
+	uname(&u);
+	if (!strcmp(u.machine, "x86_64"))
+		return "amd64";
+	if (!strcmp(u.machine, "aarch64"))
+		return "arm64";
+	snprintf(arch, sizeof(arch), "%s", u.machine);
+	return arch;
 }
 
 /* ---- open ---- */
@@ -287,7 +326,10 @@ static int load_records(struct image_store *s, eng_error_t *err)
 			json_object_del(s->repos, ref);
 			continue;
 		}
-		r->tags = strv_push(r->tags, ref);
+		if (strchr(ref, '@'))
+			r->digests = strv_push(r->digests, ref);
+		else
+			r->tags = strv_push(r->tags, ref);
 	}
 	return 0;
 }
@@ -384,7 +426,7 @@ static struct image *snapshot(struct image_store *s, const struct img_rec *r)
 	memcpy(img->id, r->id, sizeof(img->id));
 	img->config = json_deep_copy(r->config);
 	img->repo_tags = strv_copy(r->tags);
-	img->repo_digests = calloc(1, sizeof(char *));
+	img->repo_digests = strv_copy(r->digests);
 	img->diff_ids = strv_copy(r->diff_ids);
 	img->chain_ids = strv_copy(r->chain_ids);
 	img->created_ns = r->created_ns;
@@ -641,6 +683,11 @@ static void delete_image_locked(struct image_store *s, struct img_rec *r, json_t
 		json_object_del(s->repos, *t);
 		repos_changed = 1;
 	}
+	for (char **t = r->digests; *t; t++) {
+		json_array_append_new(report, json_pack("{s:s}", "Untagged", *t));
+		json_object_del(s->repos, *t);
+		repos_changed = 1;
+	}
 	if (repos_changed)
 		repos_save(s, NULL);
 	unlink(rpath);
@@ -668,6 +715,7 @@ static int untag_locked(struct image_store *s, struct img_rec *r, const char *re
 	}
 	json_array_append_new(report, json_pack("{s:s}", "Untagged", ref));
 	strv_remove(r->tags, ref);
+	strv_remove(r->digests, ref);
 	return 0;
 }
 

@@ -1,0 +1,206 @@
+/* Registry endpoints: pull (POST /images/create?fromImage=), push, login (/auth) and
+ * GET /distribution/{name}/json. Progress goes out as docker's JSON message stream; an
+ * error before the first message is a plain error reply (so the CLI's `run` can tell a
+ * missing image from a broken one), after it an errorDetail message in the stream. */
+#include "distribution.h"
+#include "../common/cleanup.h"
+#include "../common/jsonutil.h"
+#include "../engine/engine.h"
+#include "../engine/events.h"
+#include "../image/pull.h"
+#include "../image/push.h"
+#include "../image/reference.h"
+#include "../image/store.h"
+#include "../registry/registry.h"
+
+#include <errno.h>
+#include <string.h>
+
+static struct registry_options reg_options(struct engine *eng)
+{
+	const struct engine_config *c = engine_config(eng);
+	return (struct registry_options){.insecure = c->insecure_registries,
+	                                 .mirrors = c->registry_mirrors,
+	                                 .certs_dir = c->certs_dir};
+}
+
+struct stream {
+	struct http_request *req;
+	int begun;
+};
+
+static void stream_msg(void *ctx, json_t *msg)
+{
+	struct stream *st = ctx;
+
+	if (!st->begun) {
+		http_stream_begin(st->req, 200, "application/json");
+		st->begun = 1;
+	}
+	http_stream_json(st->req, msg);
+}
+
+static void stream_status(struct stream *st, const char *fmt, const char *a, const char *b)
+{
+	_cleanup_free_ char *s = NULL;
+	if (asprintf(&s, fmt, a, b) < 0)
+		abort();
+	stream_msg(st, json_pack("{s:s}", "status", s));
+}
+
+static void stream_fail(struct stream *st, const eng_error_t *err)
+{
+	if (!st->begun) {
+		http_reply_err(st->req, err);
+		return;
+	}
+	http_stream_json(st->req, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", err->msg,
+	                                    "error", err->msg));
+	http_stream_end(st->req);
+}
+
+static int read_auth(struct http_request *req, struct registry_auth *a)
+{
+	eng_error_t err;
+	if (registry_auth_decode(http_header(req, "X-Registry-Auth"), a, &err) < 0) {
+		http_reply_err(req, &err);
+		return -1;
+	}
+	return 0;
+}
+
+void api_image_pull(struct http_request *req, struct engine *eng)
+{
+	const char *from = http_query(req, "fromImage"), *tag = http_query(req, "tag");
+	const char *platform = http_query(req, "platform");
+	struct registry_options o = reg_options(eng);
+	struct registry_auth auth;
+	struct image_pull_result res;
+	struct stream st = {.req = req};
+	eng_error_t err;
+
+	if (read_auth(req, &auth) < 0)
+		return;
+	if (image_pull(engine_image_store(eng), &o, from, tag && *tag ? tag : NULL, platform, &auth,
+	               stream_msg, &st, &res, &err) < 0) {
+		registry_auth_free(&auth);
+		stream_fail(&st, &err);
+		return;
+	}
+	registry_auth_free(&auth);
+	stream_status(&st, "Digest: %s%s", res.digest, "");
+	stream_status(&st, res.updated ? "Status: Downloaded newer image for %s%s"
+	                               : "Status: Image is up to date for %s%s",
+	              res.reference, "");
+	http_stream_end(req);
+	engine_event(eng, "image", "pull", res.reference,
+	             json_pack("{s:s}", "name", res.reference));
+	free(res.reference);
+}
+
+void api_image_push(struct http_request *req, struct engine *eng)
+{
+	struct registry_options o = reg_options(eng);
+	struct registry_auth auth;
+	struct stream st = {.req = req};
+	const char *tag = http_query(req, "tag");
+	_cleanup_free_ char *name = NULL;
+	eng_error_t err;
+
+	http_body_discard(req);
+	if (read_auth(req, &auth) < 0)
+		return;
+	if (tag && *tag) {
+		if (asprintf(&name, "%s:%s", req->params[0], tag) < 0)
+			abort();
+	} else {
+		name = strdup(req->params[0]);
+	}
+	if (image_push(engine_image_store(eng), &o, name, &auth, stream_msg, &st, &err) < 0) {
+		registry_auth_free(&auth);
+		stream_fail(&st, &err);
+		return;
+	}
+	registry_auth_free(&auth);
+	http_stream_end(req);
+	engine_event(eng, "image", "push", name, json_pack("{s:s}", "name", name));
+}
+
+void api_auth(struct http_request *req, struct engine *eng)
+{
+	struct registry_options o = reg_options(eng);
+	struct registry_auth auth = {0};
+	json_auto_t *body = NULL;
+	_cleanup_free_ char *token = NULL;
+	eng_error_t err;
+	int unauthorized = 0;
+
+	if (http_body_json(req, &body, &err) < 0) {
+		http_reply_err(req, &err);
+		return;
+	}
+	auth.username = (char *)json_str(body, "username");
+	auth.password = (char *)json_str(body, "password");
+	auth.identity_token = (char *)json_str(body, "identitytoken");
+	if (auth.identity_token && !*auth.identity_token)
+		auth.identity_token = NULL;
+	auth.server = (char *)json_str(body, "serveraddress");
+	if (registry_login(&o, &auth, &token, &unauthorized, &err) < 0) {
+		if (unauthorized)
+			http_reply_error(req, 401, "%s", err.msg);
+		else
+			http_reply_err(req, &err);
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:s, s:s}", "Status", "Login Succeeded",
+	                                    "IdentityToken", token ? token : ""));
+}
+
+void api_distribution_inspect(struct http_request *req, struct engine *eng)
+{
+	struct registry_options o = reg_options(eng);
+	struct registry_auth auth;
+	struct image_ref ref = {0};
+	struct registry *r = NULL;
+	_cleanup_free_ char *body = NULL, *mt = NULL;
+	json_auto_t *doc = NULL;
+	json_t *platforms;
+	char digest[72];
+	size_t len, i;
+	eng_error_t err;
+
+	if (read_auth(req, &auth) < 0)
+		return;
+	if (ref_parse(req->params[0], &ref, &err) < 0 ||
+	    registry_open(&o, ref.domain, ref.path, &auth, 0, &r, &err) < 0 ||
+	    registry_get_manifest(r, ref.digest ? ref.digest : ref.tag ? ref.tag : "latest", &body,
+	                          &len, &mt, digest, &err) < 0) {
+		const char *code = registry_error_code();
+		registry_auth_free(&auth);
+		registry_close(r);
+		ref_free(&ref);
+		if (!strcmp(code, "UNAUTHORIZED") || !strcmp(code, "DENIED") ||
+		    !strcmp(code, "MANIFEST_UNKNOWN") || !strcmp(code, "NAME_UNKNOWN")) {
+			http_reply_error(req, 401, "%s", err.msg);
+			return;
+		}
+		http_reply_err(req, &err);
+		return;
+	}
+	registry_auth_free(&auth);
+	registry_close(r);
+	ref_free(&ref);
+	doc = json_loadb(body, len, 0, NULL);
+	platforms = json_array();
+	json_t *m;
+	json_array_foreach(json_object_get(doc, "manifests"), i, m)
+	{
+		json_t *p = json_object_get(m, "platform");
+		if (p)
+			json_array_append(platforms, p);
+	}
+	http_reply_json(req, 200,
+	                json_pack("{s:{s:s, s:s, s:I}, s:o}", "Descriptor", "mediaType", mt,
+	                          "digest", digest, "size", (json_int_t)len, "Platforms",
+	                          platforms));
+}
