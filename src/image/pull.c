@@ -47,6 +47,7 @@ struct job {
 	sha256_ctx *sha;
 	int64_t got;
 	int fd;
+	int unpack_gone; /* berth-untar stopped reading: the rest is only hashed */
 	int64_t last_report_ns;
 };
 
@@ -177,8 +178,10 @@ static int layer_sink(void *ctx, const void *data, size_t len)
 	if (p->failed || (j->size > 0 && j->got + (int64_t)len > j->size))
 		return -1;
 	sha256_update(j->sha, data, len);
-	if (write_pipe(j->fd, data, len) < 0)
-		return -1; /* berth-untar stopped: its error tells why */
+	/* when berth-untar gives up, the blob is still read to its end: a digest mismatch,
+	 * not the unpacker's complaint about the garbage, is what went wrong then */
+	if (!j->unpack_gone && write_pipe(j->fd, data, len) < 0)
+		j->unpack_gone = 1;
 	j->got += (int64_t)len;
 	now = now_ns();
 	if (now - j->last_report_ns >= PROGRESS_EVERY_NS) {
@@ -241,10 +244,6 @@ static int fetch_layer(struct pull *p, size_t k, eng_error_t *err)
 	j->sha = NULL;
 	if (p->failed)
 		return 0;
-	if (u.rc < 0 && (rc == 0 || derr.errnum == EIO)) {
-		*err = u.err;
-		return -1;
-	}
 	if (rc < 0) {
 		*err = derr;
 		return -1;
@@ -253,6 +252,10 @@ static int fetch_layer(struct pull *p, size_t k, eng_error_t *err)
 		return eng_error_make(err, EINVAL, ERR_INVALID,
 		                      "filesystem layer verification failed for digest %s",
 		                      j->digest);
+	if (u.rc < 0) {
+		*err = u.err;
+		return -1;
+	}
 	say(p, j->short_id, "Verifying Checksum", 0, 0);
 	say(p, j->short_id, "Download complete", 0, 0);
 	if (strcmp(j->l.diff_id, j->diff_id))

@@ -563,7 +563,8 @@ static int answer_challenge(struct registry *r, const char *challenge, eng_error
 			return -1;
 	} else if (!strncasecmp(challenge, "Basic", 5)) {
 		if (!r->auth.username) {
-			snprintf(last_code, sizeof(last_code), "UNAUTHORIZED");
+			/* docker passes this one through untranslated */
+			last_code[0] = 0;
 			return eng_error_make(err, EACCES, ERR_FORBIDDEN, "no basic auth credentials");
 		}
 		hdr = basic_header(&r->auth);
