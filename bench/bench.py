@@ -7,6 +7,8 @@ Measures, for each engine that is installed:
   - idle RSS of the daemon (dockerd counts containerd too; podman has no daemon)
   - RSS of the per-container monitor (berth-shim, containerd-shim-runc-v2, conmon)
   - median latency of `exec CTR true`
+  - pull of a multi-layer image of 330 MB from a local registry (Debian's docker-registry),
+    cold each time (image and layers removed), and the daemon's peak RSS during the pull
 and prints ratios against berth. Every daemon is started here, on its own temporary roots,
 and stopped by its PID at the end. Not a test: nothing here asserts a timing."""
 import argparse
@@ -215,10 +217,56 @@ def bench(engine, archive, n):
             "exec": statistics.median(execs)}
 
 
+PULL_LAYERS = 6
+PULL_LAYER_MB = 55
+
+
+def pull_registry(base):
+    """A local registry holding a 330 MB image: six gzip layers of incompressible data."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    import regutil
+    reg = regutil.Registry().start()
+    layout = regutil.Layout(os.path.join(base, "pull-oci"))
+    layers = [[("data%d" % i, "dir"),
+               ("data%d/blob" % i, "file", os.urandom(PULL_LAYER_MB << 20))]
+              for i in range(PULL_LAYERS)]
+    layout.tag(layout.image(layers), "big")
+    reg.push_oci(layout.path, "big", "bench/big:big")
+    shutil.rmtree(layout.path)
+    return reg, "%s/bench/big:big" % reg.host
+
+
+def peak_rss_reset(pid):
+    """Resets VmHWM (the peak RSS) of `pid` so that the next read covers what follows."""
+    with open("/proc/%d/clear_refs" % pid, "w") as f:
+        f.write("5")
+
+
+def vm_hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench_pull(engine, ref, n):
+    times, peaks = [], []
+    for _ in range(n):
+        engine.run("rmi", "-f", ref, check=False)
+        peak_rss_reset(engine.daemon_pid)
+        times.append(timed(lambda: engine.run("pull", "-q", ref)))
+        peaks.append(vm_hwm_kib(engine.daemon_pid))
+    engine.run("rmi", "-f", ref, check=False)
+    return {"pull": statistics.median(times), "pull_peak": max(peaks)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20, help="runs for the latency median")
     ap.add_argument("--engines", default="berth,dockerd,podman")
+    ap.add_argument("--workloads", default="run,pull", help="run, pull or both")
+    ap.add_argument("--pulls", type=int, default=3, help="cold pulls for the median")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: run as root")
@@ -227,6 +275,10 @@ def main():
     subprocess.run(["sh", os.path.join(ROOT, "scripts", "busybox-image.sh"), archive], check=True)
     kinds = {"berth": Berth, "dockerd": Dockerd, "podman": Podman}
     results = {}
+    workloads = args.workloads.split(",")
+    reg = ref = None
+    if "pull" in workloads:
+        reg, ref = pull_registry(base)
     for name in args.engines.split(","):
         if name == "dockerd" and not shutil.which("dockerd"):
             print("# dockerd not installed (apt-get install docker.io): skipped")
@@ -237,18 +289,35 @@ def main():
         eng = None
         try:
             eng = kinds[name](base)
-            results[name] = bench(eng, archive, args.n)
+            results[name] = {}
+            if "run" in workloads:
+                results[name].update(bench(eng, archive, args.n))
+            if "pull" in workloads and eng.daemon_pid:
+                results[name].update(bench_pull(eng, ref, args.pulls))
         except Exception as e:  # a broken engine must not hide the others' figures
             print("# %s: %s" % (name, e))
         finally:
             if eng:
                 eng.stop()
+    if reg:
+        reg.cleanup()
     subprocess.run(["umount", "-R", base], capture_output=True)
     for dirpath, dirnames, _ in os.walk(base, topdown=False):
         if os.path.ismount(dirpath):
             subprocess.run(["umount", "-l", dirpath], capture_output=True)
     shutil.rmtree(base, ignore_errors=True)
 
+    if "pull" in workloads:
+        print("\n%-10s %16s %22s" % ("engine", "cold pull (s)", "peak RSS in pull (MiB)"))
+        for name, r in results.items():
+            if "pull" in r:
+                print("%-10s %16.2f %22.1f" % (name, r["pull"], r["pull_peak"] / 1024))
+        b = results.get("berth", {})
+        for name, r in results.items():
+            if name != "berth" and "pull" in r and "pull" in b:
+                print("berth vs %-8s pull %.2fx faster" % (name, r["pull"] / b["pull"]))
+    if "run" not in workloads:
+        return
     print("\n%-10s %14s %16s %11s %14s %12s" % ("engine", "run --rm (ms)", "20x run-d+rm (s)",
                                                 "exec (ms)", "idle RSS (MiB)", "shim (KiB)"))
     for name, r in results.items():

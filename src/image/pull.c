@@ -39,8 +39,9 @@ struct job {
 	char short_id[13];
 	char chain_hex[65];
 	const char *diff_id;
-	int pinned; /* the store already has it */
+	int pinned; /* the store has it and this pull holds a reference on it */
 	int done;
+	int64_t unpacked_size;
 	struct layer_new l;
 	/* while downloading */
 	struct pull *p;
@@ -206,7 +207,7 @@ static char *parent_dir(struct pull *p, size_t k, eng_error_t *err)
 	pthread_mutex_unlock(&p->lock);
 	if (p->failed)
 		return NULL;
-	return prev->pinned ? layer_diff_path(p->s, prev->chain_hex) : path_join(prev->l.dir, "diff");
+	return layer_diff_path(p->s, prev->chain_hex);
 }
 
 static int fetch_layer(struct pull *p, size_t k, eng_error_t *err)
@@ -268,13 +269,62 @@ static int fetch_layer(struct pull *p, size_t k, eng_error_t *err)
 	return 0;
 }
 
+/* Layers some pull is fetching right now, by chain ID: a second pull of the same layer
+ * waits for the first and then uses its result, instead of fetching it again. Each layer
+ * enters the store as soon as it is complete (held by a reference of its pull), so
+ * nobody ever waits for a whole other pull, only for one layer. */
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inflight_cond = PTHREAD_COND_INITIALIZER;
+static json_t *inflight;
+
+/* 1: this pull fetches the layer; 0: it is in the store now (and pinned for us). */
+static int claim_layer(struct image_store *s, const char *chain_hex)
+{
+	int pinned;
+
+	pthread_mutex_lock(&inflight_lock);
+	if (!inflight)
+		inflight = json_object();
+	while (json_object_get(inflight, chain_hex))
+		pthread_cond_wait(&inflight_cond, &inflight_lock);
+	pthread_mutex_lock(&s->lock);
+	pinned = layer_pin_locked(s, chain_hex);
+	pthread_mutex_unlock(&s->lock);
+	if (!pinned)
+		json_object_set_new(inflight, chain_hex, json_true());
+	pthread_mutex_unlock(&inflight_lock);
+	return !pinned;
+}
+
+static void release_layer(const char *chain_hex)
+{
+	pthread_mutex_lock(&inflight_lock);
+	json_object_del(inflight, chain_hex);
+	pthread_cond_broadcast(&inflight_cond);
+	pthread_mutex_unlock(&inflight_lock);
+}
+
+static int commit_layer(struct pull *p, struct job *j, eng_error_t *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->s->lock);
+	rc = layer_commit_locked(p->s, &j->l, j->chain_hex, err);
+	if (rc == 0)
+		layer_ref_locked(p->s, j->chain_hex);
+	pthread_mutex_unlock(&p->s->lock);
+	return rc;
+}
+
 static void *worker(void *arg)
 {
 	struct pull *p = arg;
 
 	for (;;) {
 		size_t k;
+		struct job *j;
 		eng_error_t e;
+		int rc;
 		pthread_mutex_lock(&p->lock);
 		while (p->next < p->njobs && p->jobs[p->next].pinned)
 			p->next++;
@@ -283,14 +333,32 @@ static void *worker(void *arg)
 			return NULL;
 		}
 		k = p->next++;
+		j = &p->jobs[k];
 		pthread_mutex_unlock(&p->lock);
-		if (fetch_layer(p, k, &e) < 0) {
-			layer_new_discard(&p->jobs[k].l);
-			fail(p, &e);
-			return NULL;
+		if (!claim_layer(p->s, j->chain_hex)) {
+			j->unpacked_size = layer_size(p->s, j->chain_hex);
+			say(p, j->short_id, "Already exists", 0, 0);
+		} else {
+			j->l.size = 0;
+			rc = fetch_layer(p, k, &e);
+			if (rc == 0 && !p->failed && (rc = commit_layer(p, j, &e)) == 0) {
+				pthread_mutex_lock(&p->lock);
+				j->pinned = 1; /* the reference commit_layer took */
+				pthread_mutex_unlock(&p->lock);
+			}
+			j->unpacked_size = j->l.size;
+			layer_new_discard(&j->l);
+			release_layer(j->chain_hex);
+			if (rc < 0) {
+				fail(p, &e);
+				return NULL;
+			}
+			if (p->failed)
+				return NULL;
 		}
 		pthread_mutex_lock(&p->lock);
-		p->jobs[k].done = 1;
+		j->pinned = 1;
+		j->done = 1;
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -474,10 +542,6 @@ static int commit_locked(struct pull *p, struct img_rec **recp, const char *conf
 	struct img_rec *r;
 	const char *old;
 
-	for (size_t k = 0; k < p->njobs; k++)
-		if (!p->jobs[k].pinned &&
-		    layer_commit_locked(s, &p->jobs[k].l, p->jobs[k].chain_hex, err) < 0)
-			return -1;
 	r = store_find_id_locked(s, (*recp)->id);
 	if (!r) {
 		_cleanup_free_ char *cpath = store_content_path(s, (*recp)->id);
@@ -639,7 +703,7 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 			pthread_mutex_unlock(&s->lock);
 			if (j->pinned) {
 				j->done = 1;
-				rec->size += layer_size(s, j->chain_hex);
+				j->unpacked_size = layer_size(s, j->chain_hex);
 				say(&p, j->short_id, "Already exists", 0, 0);
 			} else {
 				say(&p, j->short_id, "Pulling fs layer", 0, 0);
@@ -659,8 +723,7 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 		goto out;
 	}
 	for (size_t k = 0; k < nlayers; k++)
-		if (!p.jobs[k].pinned)
-			rec->size += p.jobs[k].l.size;
+		rec->size += p.jobs[k].unpacked_size;
 	if (ref.tag || !ref.digest)
 		tag_ref = ref_familiar_string(&(struct image_ref){.domain = ref.domain,
 		                                                   .path = ref.path,

@@ -230,5 +230,6 @@ def busybox_entries():
             ("bin/ls", "symlink", "busybox"), ("bin/cat", "symlink", "busybox"),
             ("bin/readlink", "symlink", "busybox"), ("bin/stat", "symlink", "busybox"),
             ("bin/test", "symlink", "busybox"), ("bin/echo", "symlink", "busybox"),
+            ("bin/grep", "symlink", "busybox"), ("bin/sha256sum", "symlink", "busybox"),
             ("tmp", "dir", None, 0o1777), ("etc", "dir"),
             ("etc/passwd", "file", "root:x:0:0:root:/root:/bin/sh\n")]

@@ -1,5 +1,6 @@
 """Pull, push and login against a real registry (Debian's docker-registry on 127.0.0.1),
 driven by the docker CLI; images are put there by skopeo from OCI layouts made here."""
+import hashlib
 import json
 import os
 import shutil
@@ -314,3 +315,69 @@ def test_auth_endpoint_and_distribution(api, registry, layout):
     r = api("GET", "/v1.51/distribution/%s/%s:v1/json" % (registry.host, name))
     assert r.status == 200, r.body
     assert r.json()["Descriptor"]["digest"] == desc["digest"]
+
+
+def test_two_pulls_at_once_share_the_layers(docker, daemon, registry, layout):
+    name = repo()
+    layers = [regutil.busybox_entries()] + [
+        [("l%d" % i, "dir"), ("l%d/blob" % i, "file", os.urandom(2 << 20))] for i in range(4)]
+    layout.tag(layout.image(layers), "v1")
+    registry.push_oci(layout.path, "v1", name + ":v1")
+    ref = "%s/%s:v1" % (registry.host, name)
+    before = set(_layers_on_disk(daemon))
+    env = dict(os.environ, DOCKER_HOST=daemon.host,
+               DOCKER_CONFIG=os.path.join(daemon.base, "docker-config"))
+    procs = [subprocess.Popen(["/usr/local/bin/docker", "pull", ref], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert len(set(_layers_on_disk(daemon)) - before) == 5
+    out = docker("run", "--rm", ref, "sh", "-c", "ls /l0 /l1 /l2 /l3 | grep -c blob").stdout
+    assert out == "4\n"
+
+
+def test_interrupted_pull_leaves_nothing_corrupt(layout):
+    reg = regutil.Registry()
+    base = tempfile.mkdtemp(prefix="berth-intr-", dir="/tmp")
+    d = Daemon(base)
+    try:
+        reg.start()
+        name = repo()
+        blob = os.urandom(48 << 20)
+        layout.tag(layout.image([regutil.busybox_entries(),
+                                 [("big", "dir"), ("big/blob", "file", blob)]],
+                                compression="none"), "v1")
+        reg.push_oci(layout.path, "v1", name + ":v1")
+        ref = "%s/%s:v1" % (reg.host, name)
+        d.start()
+        overlay = os.path.join(d.data_root, "overlay")
+        env = dict(os.environ, DOCKER_HOST=d.host,
+                   DOCKER_CONFIG=os.path.join(base, "docker-config"))
+        p = subprocess.Popen(["/usr/local/bin/docker", "pull", ref], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline and p.poll() is None:
+            if any(x.startswith(".tmp-") for x in os.listdir(overlay)):
+                break
+            time.sleep(0.005)
+        d.kill9()
+        p.wait(30)
+        d.start()
+        assert not [x for x in os.listdir(overlay) if x.startswith(".tmp-")]
+        d.docker("pull", ref)
+        want = hashlib.sha256(blob).hexdigest()
+        out = d.docker("run", "--rm", ref, "sha256sum", "/big/blob").stdout
+        assert out.split()[0] == want
+    finally:
+        try:
+            if d.proc and d.proc.poll() is None:
+                r = d.docker("ps", "-aq", check=False)
+                if r.stdout.split():
+                    d.docker("rm", "-f", *r.stdout.split(), check=False)
+        except Exception:
+            pass
+        d.stop()
+        cleanup_runtime(d)
+        reg.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
