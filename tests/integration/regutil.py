@@ -1,8 +1,12 @@
 """A local registry for the registry tests (Debian's docker-registry on 127.0.0.1, on a free
 port, with its storage in a temporary directory) and OCI layouts built here, pushed with
 skopeo, a registry client no one here wrote."""
+import base64
 import gzip
 import hashlib
+import http.server
+import threading
+import urllib.parse
 import io
 import json
 import os
@@ -27,7 +31,7 @@ def free_port():
 class Registry:
     """One docker-registry process; stop() kills it by PID and removes its files."""
 
-    def __init__(self, tls=False, htpasswd=None):
+    def __init__(self, tls=False, htpasswd=None, token=None):
         self.dir = tempfile.mkdtemp(prefix="berth-reg-", dir="/tmp")
         self.storage = os.path.join(self.dir, "storage")
         self.port = free_port()
@@ -49,6 +53,10 @@ class Registry:
             subprocess.run(["htpasswd", "-Bbc", pw, self.user, self.password], check=True,
                            capture_output=True)
             lines += ["auth:", "  htpasswd:", "    realm: berth-test", "    path: " + pw]
+        if token:
+            lines += ["auth:", "  token:", "    realm: " + token.realm,
+                      "    service: " + token.service, "    issuer: " + token.issuer,
+                      "    rootcertbundle: " + token.cert]
         self.config = os.path.join(self.dir, "config.yml")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -124,6 +132,105 @@ class Registry:
         hexd = digest.split(":", 1)[1]
         return os.path.join(self.storage, "docker", "registry", "v2", "blobs", "sha256",
                             hexd[:2], hexd, "data")
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TokenServer:
+    """A token server for the registry's token auth: signs JWTs (RS256, with the certificate
+    in x5c) with openssl. Anonymous clients get pull access; `user`/`password` (basic auth,
+    or the refresh token handed out for offline_token=true) get pull and push."""
+
+    service = "berth-test-registry"
+    issuer = "berth-test-issuer"
+
+    def __init__(self, user, password):
+        self.dir = tempfile.mkdtemp(prefix="berth-token-", dir="/tmp")
+        self.user, self.password = user, password
+        self.refresh = "refresh-" + hashlib.sha256(os.urandom(16)).hexdigest()[:16]
+        self.key = os.path.join(self.dir, "token.key")
+        self.cert = os.path.join(self.dir, "token.crt")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "2", "-subj", "/CN=berth token", "-keyout", self.key, "-out",
+                        self.cert], check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        self.x5c = base64.b64encode(der).decode()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _answer(self, params, who):
+                if who is False:
+                    self.send_response(401)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"details":"incorrect username or password"}')
+                    return
+                tok = outer.sign(params.get("scope", []), who)
+                doc = {"token": tok, "access_token": tok, "expires_in": 300}
+                if who and params.get("offline_token") == ["true"]:
+                    doc["refresh_token"] = outer.refresh
+                body = json.dumps(doc).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                params = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                who = None
+                h = self.headers.get("Authorization", "")
+                if h.startswith("Basic "):
+                    u, _, pw = base64.b64decode(h[6:]).decode().partition(":")
+                    who = u if (u, pw) == (outer.user, outer.password) else False
+                self._answer(params, who)
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                params = urllib.parse.parse_qs(self.rfile.read(n).decode())
+                ok = params.get("refresh_token") == [outer.refresh]
+                outer.refresh_used = outer.refresh_used or ok
+                self._answer(params, outer.user if ok else False)
+
+        self.refresh_used = False
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.realm = "http://127.0.0.1:%d/token" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def sign(self, scopes, who):
+        access = []
+        for sc in scopes:
+            for one in sc.split(" "):
+                parts = one.split(":")
+                if len(parts) < 3 or parts[0] != "repository":
+                    continue
+                want = parts[-1].split(",")
+                allowed = ["pull", "push"] if who else ["pull"]
+                access.append({"type": "repository", "name": ":".join(parts[1:-1]),
+                               "actions": [a for a in want if a in allowed]})
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+        claims = {"iss": self.issuer, "sub": who or "", "aud": self.service,
+                  "exp": now + 300, "nbf": now - 10, "iat": now,
+                  "jti": hashlib.sha256(os.urandom(8)).hexdigest(), "access": access}
+        signing_input = (_b64url(json.dumps(header).encode()) + "." +
+                         _b64url(json.dumps(claims).encode()))
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key],
+                             input=signing_input.encode(), capture_output=True,
+                             check=True).stdout
+        return signing_input + "." + _b64url(sig)
+
+    def cleanup(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---- OCI layouts ----

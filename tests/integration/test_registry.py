@@ -381,3 +381,40 @@ def test_interrupted_pull_leaves_nothing_corrupt(layout):
         cleanup_runtime(d)
         reg.cleanup()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_token_auth_and_identity_token(docker, layout, image):
+    tok = regutil.TokenServer("tokuser", "tokpass")
+    reg = regutil.Registry(token=tok)
+    reg.user, reg.password = "tokuser", "tokpass"
+    try:
+        reg.start()
+        name = repo()
+        layout.tag(layout.image([regutil.busybox_entries() + [("b.txt", "file", "bearer\n")]]),
+                   "v1")
+        reg.push_oci(layout.path, "v1", name + ":v1")
+        ref = "%s/%s:v1" % (reg.host, name)
+
+        # anonymous: a pull-only token
+        docker("pull", ref)
+        assert docker("run", "--rm", ref, "cat", "/b.txt").stdout == "bearer\n"
+        mine = "%s/%s-mine:v1" % (reg.host, name)
+        docker("tag", image, mine)
+        assert docker("push", mine, check=False).returncode != 0
+
+        bad = docker("login", "-u", "tokuser", "--password-stdin", reg.host, input="nope\n",
+                     check=False)
+        assert bad.returncode != 0
+        good = docker("login", "-u", "tokuser", "--password-stdin", reg.host,
+                      input="tokpass\n")
+        assert "Login Succeeded" in good.stdout
+        try:
+            # the CLI keeps the identity token (a refresh token) instead of the password
+            r = docker("push", mine)
+            assert "digest: sha256:" in r.stdout
+            assert tok.refresh_used
+        finally:
+            docker("logout", reg.host, check=False)
+    finally:
+        reg.cleanup()
+        tok.cleanup()
