@@ -205,10 +205,24 @@ static int start(const char *method, const char *path, const char *ctype, const 
 	return read_head(r);
 }
 
+static char *registry_auth;
+
+void client_set_registry_auth(const char *value)
+{
+	free(registry_auth);
+	registry_auth = value ? strdup(value) : NULL;
+}
+
 int client_request(const char *method, const char *path, const char *ctype, const void *body,
                    size_t len, struct client_resp *r)
 {
-	return start(method, path, ctype, body, len, "Connection: close\r\n", r);
+	_cleanup_free_ char *extra = NULL;
+
+	if (asprintf(&extra, "Connection: close\r\n%s%s%s",
+	             registry_auth ? "X-Registry-Auth: " : "", registry_auth ? registry_auth : "",
+	             registry_auth ? "\r\n" : "") < 0)
+		return -1;
+	return start(method, path, ctype, body, len, extra, r);
 }
 
 int client_hijack(const char *method, const char *path, const char *ctype, const void *body,

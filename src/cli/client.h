@@ -52,5 +52,8 @@ char *client_error_message(struct client_resp *r);
 json_t *client_json(const char *method, const char *path, json_t *body, int *ret_status,
                     char **ret_msg);
 
+/* An X-Registry-Auth value sent with every following request (NULL: none). */
+void client_set_registry_auth(const char *value);
+
 /* Percent-encodes for a query value; caller frees. */
 char *client_escape(const char *s);

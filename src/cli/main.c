@@ -8,6 +8,7 @@
 #include "client.h"
 #include "containers.h"
 #include "images.h"
+#include "registry.h"
 #include "run.h"
 #include "system.h"
 
@@ -37,6 +38,9 @@ static const struct command commands[] = {
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
     {"images", cmd_images, "List images"},
     {"pull", cmd_pull, "Download an image from a registry"},
+    {"push", cmd_push, "Upload an image to a registry"},
+    {"login", cmd_login, "Authenticate to a registry"},
+    {"logout", cmd_logout, "Log out from a registry"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
     {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
@@ -65,6 +69,7 @@ static const struct command image_cmds[] = {
     {"ls", cmd_images, NULL},
     {"list", cmd_images, NULL},
     {"pull", cmd_pull, NULL},
+    {"push", cmd_push, NULL},
     {"load", cmd_load, NULL},
     {"save", cmd_save, NULL},
     {"import", cmd_import, NULL},

@@ -1,4 +1,5 @@
 #include "run.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -435,6 +436,8 @@ int run_print_jsonmessages(struct client_resp *r, int quiet)
 				} else if (json_str(m, "stream")) {
 					if (!quiet)
 						fputs(json_str(m, "stream"), stdout);
+				} else if (json_object_get(m, "progress")) {
+					/* no progress bars here: docker's non-terminal output */
 				} else if (json_str(m, "status") && !quiet) {
 					if (json_str(m, "id"))
 						printf("%s: %s\n", json_str(m, "id"),
@@ -479,15 +482,19 @@ static int pull_image(const char *ref, int quiet, char **ret_msg)
 	et = client_escape(tag);
 	if (asprintf(&path, "/images/create?fromImage=%s&tag=%s", en, et) < 0)
 		return -1;
+	cli_registry_auth_for(ref);
 	if (client_request("POST", path, NULL, NULL, 0, &r) < 0) {
+		client_set_registry_auth(NULL);
 		client_resp_close(&r);
 		return -1;
 	}
 	if (r.status >= 400) {
+		client_set_registry_auth(NULL);
 		*ret_msg = client_error_message(&r);
 		client_resp_close(&r);
 		return -1;
 	}
+	client_set_registry_auth(NULL);
 	ret = run_print_jsonmessages(&r, quiet);
 	client_resp_close(&r);
 	return ret;

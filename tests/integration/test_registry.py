@@ -418,3 +418,41 @@ def test_token_auth_and_identity_token(docker, layout, image):
     finally:
         reg.cleanup()
         tok.cleanup()
+
+
+def test_berth_cli_login_push_pull_run(daemon, layout, image):
+    from conftest import BUILD
+    berth_bin = os.path.join(BUILD, "berth")
+    if not os.path.exists(berth_bin):
+        pytest.skip("build/berth is not built")
+    reg = regutil.Registry(htpasswd=("cli", "clipass"))
+    conf = tempfile.mkdtemp(prefix="berth-cliconf-", dir="/tmp")
+
+    def berth(*args, input=None):
+        e = dict(os.environ, BERTH_HOST=daemon.host, DOCKER_CONFIG=conf)
+        e.pop("DOCKER_HOST", None)
+        return subprocess.run([berth_bin, *args], input=input, capture_output=True, text=True,
+                              timeout=120, env=e)
+    try:
+        reg.start()
+        ref = "%s/%s:v1" % (reg.host, repo())
+        daemon.docker("tag", image, ref)
+        r = berth("push", ref)
+        assert r.returncode == 1
+        assert "no basic auth credentials" in r.stderr
+        r = berth("login", "-u", "cli", "--password-stdin", reg.host, input="bad\n")
+        assert r.returncode == 1 and "401 Unauthorized" in r.stderr
+        r = berth("login", "-u", "cli", "--password-stdin", reg.host, input="clipass\n")
+        assert r.returncode == 0 and "Login Succeeded" in r.stdout, r.stderr
+        r = berth("push", ref)
+        assert r.returncode == 0, r.stderr
+        assert "The push refers to repository [%s]" % ref.rsplit(":", 1)[0] in r.stdout
+        daemon.docker("rmi", ref)
+        r = berth("run", "--rm", ref, "echo", "from-registry")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.endswith("from-registry\n")
+        assert "Unable to find image '%s' locally" % ref in r.stderr
+        assert berth("logout", reg.host).returncode == 0
+    finally:
+        reg.cleanup()
+        shutil.rmtree(conf, ignore_errors=True)
