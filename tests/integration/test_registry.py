@@ -456,3 +456,57 @@ def test_berth_cli_login_push_pull_run(daemon, layout, image):
     finally:
         reg.cleanup()
         shutil.rmtree(conf, ignore_errors=True)
+
+
+def test_large_layer_push_is_chunked_and_pulls_back(docker, registry, layout):
+    name = repo()
+    blob = os.urandom(40 << 20)
+    layout.tag(layout.image([regutil.busybox_entries(), [("big", "dir"),
+                                                         ("big/blob", "file", blob)]],
+                            compression="none"), "v1")
+    registry.push_oci(layout.path, "v1", name + ":v1")
+    docker("pull", "%s/%s:v1" % (registry.host, name))
+    # another name for the same registry: nothing to mount from, every blob is uploaded
+    other = "localhost:%d/%s-big:v1" % (registry.port, name)
+    docker("tag", "%s/%s:v1" % (registry.host, name), other)
+    r = docker("push", other)
+    assert r.stdout.count("Pushed") == 2, r.stdout
+    docker("rmi", other, "%s/%s:v1" % (registry.host, name))
+    docker("pull", other)
+    out = docker("run", "--rm", other, "sha256sum", "/big/blob").stdout
+    assert out.split()[0] == hashlib.sha256(blob).hexdigest()
+
+
+def test_registry_mirror_from_daemon_json(layout):
+    reg = regutil.Registry()
+    base = tempfile.mkdtemp(prefix="berth-mirror-", dir="/tmp")
+    d = Daemon(base)
+    try:
+        reg.start()
+        name = "berth-mirror-" + uuid.uuid4().hex[:8]
+        layout.tag(layout.image([regutil.busybox_entries() + [("m.txt", "file", "mirror\n")]]),
+                   "v1")
+        reg.push_oci(layout.path, "v1", "library/%s:v1" % name)
+        cfg = os.path.join(base, "daemon.json")
+        with open(cfg, "w") as f:
+            json.dump({"registry-mirrors": ["http://%s" % reg.host],
+                       "insecure-registries": [reg.host]}, f)
+        d.start("--config-file", cfg)
+        r = d.docker("pull", name + ":v1")
+        assert "Status: Downloaded newer image for %s:v1" % name in r.stdout
+        info = json.loads(d.docker("image", "inspect", name + ":v1").stdout)[0]
+        assert info["RepoTags"] == [name + ":v1"]
+        assert info["RepoDigests"][0].startswith(name + "@sha256:")
+        assert d.docker("run", "--rm", name + ":v1", "cat", "/m.txt").stdout == "mirror\n"
+    finally:
+        try:
+            if d.proc and d.proc.poll() is None:
+                r = d.docker("ps", "-aq", check=False)
+                if r.stdout.split():
+                    d.docker("rm", "-f", *r.stdout.split(), check=False)
+        except Exception:
+            pass
+        d.stop()
+        cleanup_runtime(d)
+        reg.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
