@@ -5,6 +5,7 @@
 #include "distribution.h"
 #include "../common/cleanup.h"
 #include "../common/jsonutil.h"
+#include "../common/strv.h"
 #include "../engine/engine.h"
 #include "../engine/events.h"
 #include "../image/pull.h"
@@ -69,33 +70,73 @@ static int read_auth(struct http_request *req, struct registry_auth *a)
 	return 0;
 }
 
+static int pull_one(struct http_request *req, struct engine *eng, struct stream *st,
+                    const struct registry_options *o, const struct registry_auth *auth,
+                    const char *from, const char *tag, const char *platform, int say_status,
+                    int *updated)
+{
+	struct image_pull_result res;
+	eng_error_t err;
+
+	if (image_pull(engine_image_store(eng), o, from, tag, platform, auth, stream_msg, st, &res,
+	               &err) < 0) {
+		stream_fail(st, &err);
+		return -1;
+	}
+	stream_status(st, "Digest: %s%s", res.digest, "");
+	*updated |= res.updated;
+	engine_event(eng, "image", "pull", res.reference,
+	             json_pack("{s:s}", "name", res.reference));
+	if (say_status) {
+		stream_status(st, res.updated ? "Status: Downloaded newer image for %s%s"
+		                              : "Status: Image is up to date for %s%s",
+		              res.reference, "");
+	}
+	free(res.reference);
+	return 0;
+}
+
 void api_image_pull(struct http_request *req, struct engine *eng)
 {
 	const char *from = http_query(req, "fromImage"), *tag = http_query(req, "tag");
 	const char *platform = http_query(req, "platform");
 	struct registry_options o = reg_options(eng);
 	struct registry_auth auth;
-	struct image_pull_result res;
 	struct stream st = {.req = req};
+	_cleanup_strv_ char **tags = NULL;
 	eng_error_t err;
+	int updated = 0;
 
 	if (read_auth(req, &auth) < 0)
 		return;
-	if (image_pull(engine_image_store(eng), &o, from, tag && *tag ? tag : NULL, platform, &auth,
-	               stream_msg, &st, &res, &err) < 0) {
+	if (tag && *tag) {
+		if (pull_one(req, eng, &st, &o, &auth, from, tag, platform, 1, &updated) == 0)
+			http_stream_end(req);
+		registry_auth_free(&auth);
+		return;
+	}
+	if (strchr(from, '@') || strchr(strrchr(from, '/') ? strrchr(from, '/') : from, ':')) {
+		/* the name carries its own tag or digest */
+		if (pull_one(req, eng, &st, &o, &auth, from, NULL, platform, 1, &updated) == 0)
+			http_stream_end(req);
+		registry_auth_free(&auth);
+		return;
+	}
+	/* no tag at all: docker pull --all-tags */
+	if (image_remote_tags(&o, from, &auth, &tags, &err) < 0) {
 		registry_auth_free(&auth);
 		stream_fail(&st, &err);
 		return;
 	}
+	for (char **t = tags; *t; t++)
+		if (pull_one(req, eng, &st, &o, &auth, from, *t, platform, 0, &updated) < 0) {
+			registry_auth_free(&auth);
+			return;
+		}
 	registry_auth_free(&auth);
-	stream_status(&st, "Digest: %s%s", res.digest, "");
-	stream_status(&st, res.updated ? "Status: Downloaded newer image for %s%s"
-	                               : "Status: Image is up to date for %s%s",
-	              res.reference, "");
+	stream_status(&st, updated ? "Status: Downloaded newer image for %s%s"
+	                           : "Status: Image is up to date for %s%s", from, "");
 	http_stream_end(req);
-	engine_event(eng, "image", "pull", res.reference,
-	             json_pack("{s:s}", "name", res.reference));
-	free(res.reference);
 }
 
 void api_image_push(struct http_request *req, struct engine *eng)

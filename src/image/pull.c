@@ -756,3 +756,25 @@ out:
 	pthread_cond_destroy(&p.cond);
 	return rc;
 }
+
+int image_remote_tags(const struct registry_options *o, const char *name,
+                      const struct registry_auth *auth, char ***ret, eng_error_t *err)
+{
+	struct image_ref ref = {0};
+	struct registry *reg = NULL;
+	_cleanup_free_ char *fam_name = NULL, *fam_ref = NULL;
+	int rc = -1;
+
+	if (ref_parse(name, &ref, err) < 0)
+		return -1;
+	fam_name = ref_familiar_name(&ref);
+	fam_ref = ref_familiar_string(&ref);
+	if (registry_open(o, ref.domain, ref.path, auth, 0, &reg, err) < 0 ||
+	    registry_list_tags(reg, ret, err) < 0)
+		pull_error(err, fam_name, fam_ref);
+	else
+		rc = 0;
+	registry_close(reg);
+	ref_free(&ref);
+	return rc;
+}

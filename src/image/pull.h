@@ -21,3 +21,7 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
                const char *tag, const char *platform, const struct registry_auth *auth,
                image_progress_fn progress, void *ctx, struct image_pull_result *ret,
                eng_error_t *err);
+
+/* The tags of repository `name` in its registry (for `docker pull --all-tags`); strv. */
+int image_remote_tags(const struct registry_options *o, const char *name,
+                      const struct registry_auth *auth, char ***ret, eng_error_t *err);

@@ -191,7 +191,7 @@ static char *certs_file(const struct registry_options *o, const char *hostport, 
 struct resp {
 	CURL *h;
 	long status;
-	char *www_auth, *ctype, *location;
+	char *www_auth, *ctype, *location, *link;
 	char *body;
 	size_t len, max;
 	registry_sink_fn sink;
@@ -209,6 +209,7 @@ static void resp_free(struct resp *r)
 	free(r->www_auth);
 	free(r->ctype);
 	free(r->location);
+	free(r->link);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
@@ -246,6 +247,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
 		set_header(&r->ctype, colon + 1, vlen);
 	else if (klen == 8 && !strncasecmp(buf, "Location", 8))
 		set_header(&r->location, colon + 1, vlen);
+	else if (klen == 4 && !strncasecmp(buf, "Link", 4))
+		set_header(&r->link, colon + 1, vlen);
 	return n;
 }
 
@@ -939,6 +942,45 @@ int registry_put_manifest(struct registry *r, const char *reference, const char 
 		registry_error(&q, &rs, err);
 	resp_free(&rs);
 	return st == 201 || st == 200 ? 0 : -1;
+}
+
+int registry_list_tags(struct registry *r, char ***ret, eng_error_t *err)
+{
+	_cleanup_free_ char *url = NULL;
+	char **tags = calloc(1, sizeof(char *));
+
+	if (asprintf(&url, "%s/v2/%s/tags/list", r->base, r->path) < 0)
+		abort();
+	for (int page = 0; url && page < 100; page++) {
+		struct resp rs = {.fd = -1, .max = MAX_MANIFEST};
+		struct req q = {.method = "GET", .url = url, .timeout_s = 60};
+		long st = request(r, q, NULL, &rs, err);
+		json_auto_t *doc = NULL;
+		json_t *t;
+		size_t i;
+		if (st != 200) {
+			if (st >= 0)
+				registry_error(&q, &rs, err);
+			resp_free(&rs);
+			strv_free(tags);
+			return -1;
+		}
+		doc = json_loads(rs.body ? rs.body : "", 0, NULL);
+		json_array_foreach(json_object_get(doc, "tags"), i, t)
+			if (json_is_string(t))
+				tags = strv_push(tags, json_string_value(t));
+		free(url);
+		url = NULL;
+		/* Link: </v2/name/tags/list?last=x&n=y>; rel="next" */
+		if (rs.link && strchr(rs.link, '<') && strchr(rs.link, '>')) {
+			const char *a = strchr(rs.link, '<') + 1;
+			_cleanup_free_ char *rel = strndup(a, (size_t)(strchr(a, '>') - a));
+			url = absolute_location(r, rel);
+		}
+		resp_free(&rs);
+	}
+	*ret = tags;
+	return 0;
 }
 
 int registry_login(const struct registry_options *o, const struct registry_auth *auth,

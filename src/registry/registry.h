@@ -66,6 +66,8 @@ int registry_blob_upload(struct registry *r, const char *digest, int fd, int64_t
                          registry_sent_fn sent, void *ctx, eng_error_t *err);
 int registry_put_manifest(struct registry *r, const char *reference, const char *media_type,
                           const char *body, size_t len, eng_error_t *err);
+/* The repository's tags (GET /v2/<name>/tags/list, following Link pages); strv. */
+int registry_list_tags(struct registry *r, char ***ret, eng_error_t *err);
 
 /* docker login: checks the credentials against the registry at `server` ("" or a Docker
  * Hub address for Docker Hub). *ret_identity_token gets a refresh token when the token

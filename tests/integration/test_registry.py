@@ -510,3 +510,16 @@ def test_registry_mirror_from_daemon_json(layout):
         cleanup_runtime(d)
         reg.cleanup()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_pull_all_tags(docker, registry, layout):
+    name = repo()
+    for t in ("a", "b"):
+        layout.tag(layout.image([regutil.busybox_entries() + [("t", "file", t + "\n")]]), t)
+        registry.push_oci(layout.path, t, "%s:%s" % (name, t))
+    ref = "%s/%s" % (registry.host, name)
+    r = docker("pull", "--all-tags", ref)
+    assert "a: Pulling from %s" % name in r.stdout or "a: Pulling from" in r.stdout
+    assert "Status: Downloaded newer image for %s" % ref in r.stdout
+    assert docker("run", "--rm", ref + ":b", "cat", "/t").stdout == "b\n"
+    assert docker("run", "--rm", ref + ":a", "cat", "/t").stdout == "a\n"
