@@ -197,6 +197,47 @@ void api_auth(struct http_request *req, struct engine *eng)
 	                                    "IdentityToken", token ? token : ""));
 }
 
+struct membuf {
+	char *data;
+	size_t len;
+};
+
+static int membuf_sink(void *ctx, const void *data, size_t len)
+{
+	struct membuf *b = ctx;
+	if (b->len + len > (1 << 20))
+		return -1;
+	b->data = realloc(b->data, b->len + len + 1);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = 0;
+	return 0;
+}
+
+/* A single manifest names its platform only in its config. */
+static json_t *config_platform(struct registry *r, json_t *manifest)
+{
+	const char *digest = json_str(json_object_get(manifest, "config"), "digest");
+	struct membuf b = {0};
+	json_auto_t *cfg = NULL;
+	eng_error_t err;
+	json_t *p;
+
+	if (!digest || registry_get_blob(r, digest, membuf_sink, &b, &err) < 0) {
+		free(b.data);
+		return NULL;
+	}
+	cfg = json_loads(b.data ? b.data : "", 0, NULL);
+	free(b.data);
+	if (!json_str(cfg, "architecture") || !json_str(cfg, "os"))
+		return NULL;
+	p = json_pack("{s:s, s:s}", "architecture", json_str(cfg, "architecture"), "os",
+	              json_str(cfg, "os"));
+	if (json_str(cfg, "variant"))
+		json_object_set_new(p, "variant", json_string(json_str(cfg, "variant")));
+	return p;
+}
+
 void api_distribution_inspect(struct http_request *req, struct engine *eng)
 {
 	struct registry_options o = reg_options(eng);
@@ -228,9 +269,6 @@ void api_distribution_inspect(struct http_request *req, struct engine *eng)
 		http_reply_err(req, &err);
 		return;
 	}
-	registry_auth_free(&auth);
-	registry_close(r);
-	ref_free(&ref);
 	doc = json_loadb(body, len, 0, NULL);
 	platforms = json_array();
 	json_t *m;
@@ -240,6 +278,14 @@ void api_distribution_inspect(struct http_request *req, struct engine *eng)
 		if (p)
 			json_array_append(platforms, p);
 	}
+	if (!json_object_get(doc, "manifests")) {
+		json_t *p = config_platform(r, doc);
+		if (p)
+			json_array_append_new(platforms, p);
+	}
+	registry_auth_free(&auth);
+	registry_close(r);
+	ref_free(&ref);
 	http_reply_json(req, 200,
 	                json_pack("{s:{s:s, s:s, s:I}, s:o}", "Descriptor", "mediaType", mt,
 	                          "digest", digest, "size", (json_int_t)len, "Platforms",

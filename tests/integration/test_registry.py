@@ -315,6 +315,7 @@ def test_auth_endpoint_and_distribution(api, registry, layout):
     r = api("GET", "/v1.51/distribution/%s/%s:v1/json" % (registry.host, name))
     assert r.status == 200, r.body
     assert r.json()["Descriptor"]["digest"] == desc["digest"]
+    assert r.json()["Platforms"] == [{"architecture": "amd64", "os": "linux"}]
 
 
 def test_two_pulls_at_once_share_the_layers(docker, daemon, registry, layout):
