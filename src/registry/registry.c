@@ -380,12 +380,36 @@ static int perform(struct registry *r, const struct req *q, struct resp *rs, eng
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *h = easy_new(r, q, rs, errbuf);
 	CURLcode c = curl_easy_perform(h);
+	long oserr = 0;
 
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_cleanup(h);
 	rs->h = NULL;
 	if (c == CURLE_OK)
 		return 0;
+	if (c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST) {
+		/* worded as dockerd's Go net errors, which scripts grep for */
+		const char *hp = strstr(q->url, "://") ? strstr(q->url, "://") + 3 : q->url;
+		_cleanup_free_ char *host = strndup(hp, strcspn(hp, "/"));
+		_cleanup_free_ char *hostport = NULL;
+		if (asprintf(&hostport, "%s%s", host,
+		             strchr(host, ':') ? "" : !strncmp(q->url, "https", 5) ? ":443" : ":80") < 0)
+			abort();
+		last_code[0] = 0;
+		if (c == CURLE_COULDNT_RESOLVE_HOST) {
+			host[strcspn(host, ":")] = 0;
+			return eng_error_make(err, EHOSTUNREACH, ERR_UNAVAILABLE,
+			                      "%s \"%s\": dial tcp: lookup %s: no such host",
+			                      method_word(q->method), q->url, host);
+		}
+		char reason[128];
+		snprintf(reason, sizeof(reason), "%s", strerror(oserr ? (int)oserr : ECONNREFUSED));
+		reason[0] = (char)tolower((unsigned char)reason[0]);
+		return eng_error_make(err, oserr ? (int)oserr : ECONNREFUSED, ERR_UNAVAILABLE,
+		                      "%s \"%s\": dial tcp %s: connect: %s", method_word(q->method),
+		                      q->url, hostport, reason);
+	}
 	if (rs->sink_stopped)
 		return eng_error_make(err, EIO, ERR_INTERNAL, "%s \"%s\": transfer stopped",
 		                      method_word(q->method), q->url);
