@@ -38,7 +38,7 @@ struct job {
 	int64_t size;
 	char short_id[13];
 	char chain_hex[65];
-	const char *diff_id;
+	char diff_id[72];
 	int pinned; /* the store has it and this pull holds a reference on it */
 	int done;
 	int64_t unpacked_size;
@@ -49,6 +49,8 @@ struct job {
 	int64_t got;
 	int fd;
 	int unpack_gone; /* berth-untar stopped reading: the rest is only hashed */
+	int too_long;    /* more bytes than the manifest said */
+	int content_held; /* this pull stored the layer's tar and holds a reference on it */
 	int64_t last_report_ns;
 };
 
@@ -176,8 +178,12 @@ static int layer_sink(void *ctx, const void *data, size_t len)
 	struct pull *p = j->p;
 	int64_t now;
 
-	if (p->failed || (j->size > 0 && j->got + (int64_t)len > j->size))
+	if (p->failed)
 		return -1;
+	if (j->size > 0 && j->got + (int64_t)len > j->size) {
+		j->too_long = 1;
+		return -1;
+	}
 	sha256_update(j->sha, data, len);
 	/* when berth-untar gives up, the blob is still read to its end: a digest mismatch,
 	 * not the unpacker's complaint about the garbage, is what went wrong then */
@@ -245,11 +251,11 @@ static int fetch_layer(struct pull *p, size_t k, eng_error_t *err)
 	j->sha = NULL;
 	if (p->failed)
 		return 0;
-	if (rc < 0) {
+	if (rc < 0 && !j->too_long) {
 		*err = derr;
 		return -1;
 	}
-	if (strcmp(hex, digest_hex(j->digest)) || (j->size > 0 && j->got != j->size))
+	if (j->too_long || strcmp(hex, digest_hex(j->digest)) || (j->size > 0 && j->got != j->size))
 		return eng_error_make(err, EINVAL, ERR_INVALID,
 		                      "filesystem layer verification failed for digest %s",
 		                      j->digest);
@@ -310,8 +316,12 @@ static int commit_layer(struct pull *p, struct job *j, eng_error_t *err)
 
 	pthread_mutex_lock(&p->s->lock);
 	rc = layer_commit_locked(p->s, &j->l, j->chain_hex, err);
-	if (rc == 0)
+	if (rc == 0) {
 		layer_ref_locked(p->s, j->chain_hex);
+		/* the layer's tar too: dropped with the last reference if the pull fails */
+		content_ref_locked(p->s, j->diff_id);
+		j->content_held = 1;
+	}
 	pthread_mutex_unlock(&p->s->lock);
 	return rc;
 }
@@ -690,7 +700,7 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 			j->size = json_int(x, "size", -1);
 			snprintf(j->chain_hex, sizeof(j->chain_hex), "%s",
 			         digest_hex(rec->chain_ids[i]));
-			j->diff_id = rec->diff_ids[i];
+			snprintf(j->diff_id, sizeof(j->diff_id), "%s", rec->diff_ids[i]);
 			j->fd = -1;
 			if (!j->digest || !digest_valid(j->digest) || !layer_type_ok(json_str(x, "mediaType"))) {
 				eng_error_make(err, EINVAL, ERR_INVALID, "unsupported media type %s",
@@ -742,11 +752,12 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 out:
 	for (size_t k = 0; k < p.njobs; k++) {
 		layer_new_discard(&p.jobs[k].l);
-		if (p.jobs[k].pinned) {
-			pthread_mutex_lock(&s->lock);
+		pthread_mutex_lock(&s->lock);
+		if (p.jobs[k].pinned)
 			layer_unref_locked(s, p.jobs[k].chain_hex);
-			pthread_mutex_unlock(&s->lock);
-		}
+		if (p.jobs[k].content_held)
+			content_unref_locked(s, p.jobs[k].diff_id);
+		pthread_mutex_unlock(&s->lock);
 	}
 	free(p.jobs);
 	store_rec_free(rec);

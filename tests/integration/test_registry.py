@@ -204,12 +204,15 @@ def test_corrupt_blob_is_rejected_and_nothing_is_stored(docker, daemon, registry
         f.seek(0)
         f.write(bytes(data))
     before = _layers_on_disk(daemon)
+    content = os.path.join(daemon.data_root, "image", "content", "sha256")
+    content_before = sorted(os.listdir(content))
     ref = "%s/%s:v1" % (registry.host, name)
     r = docker("pull", ref, check=False)
     assert r.returncode != 0
     assert "filesystem layer verification failed for digest %s" % top in r.stderr
     assert docker("image", "inspect", ref, check=False).returncode != 0
     assert _layers_on_disk(daemon) == before
+    assert sorted(os.listdir(content)) == content_before
     tmp = os.path.join(daemon.data_root, "tmp")
     assert not [x for x in os.listdir(tmp) if x.startswith("image-")]
 
