@@ -152,7 +152,7 @@ static int cidr_contains(const char *cidr, const char *host)
 	return (a.s_addr & mask) == (n.s_addr & mask);
 }
 
-static int is_insecure(const struct registry_options *o, const char *domain)
+int registry_insecure(const struct registry_options *o, const char *domain)
 {
 	_cleanup_free_ char *host = NULL;
 
@@ -454,8 +454,7 @@ static int registry_error(const struct req *q, struct resp *rs, eng_error_t *err
 
 /* ---- auth ---- */
 
-/* The value of `key` in a challenge's key="value" list; caller frees. */
-static char *challenge_param(const char *ch, const char *key)
+char *registry_challenge_param(const char *ch, const char *key)
 {
 	size_t kl = strlen(key);
 	const char *p = strchr(ch, ' ');
@@ -508,8 +507,8 @@ static char *basic_header(const struct registry_auth *a)
 static int fetch_token(struct registry *r, const char *challenge, const char *scope,
                        char **ret_header, char **ret_refresh, eng_error_t *err)
 {
-	_cleanup_free_ char *realm = challenge_param(challenge, "realm");
-	_cleanup_free_ char *service = challenge_param(challenge, "service");
+	_cleanup_free_ char *realm = registry_challenge_param(challenge, "realm");
+	_cleanup_free_ char *service = registry_challenge_param(challenge, "service");
 	_cleanup_free_ char *url = NULL, *esvc = NULL, *escope = NULL, *form = NULL;
 	_cleanup_free_ char *basic = NULL;
 	struct curl_slist *hdrs = NULL;
@@ -585,7 +584,7 @@ static int answer_challenge(struct registry *r, const char *challenge, eng_error
 		return eng_error_make(err, EACCES, ERR_FORBIDDEN,
 		                      "unauthorized: authentication required");
 	if (!strncasecmp(challenge, "Bearer", 6)) {
-		_cleanup_free_ char *scope = challenge_param(challenge, "scope");
+		_cleanup_free_ char *scope = registry_challenge_param(challenge, "scope");
 		if (fetch_token(r, challenge, r->scope ? r->scope : scope, &hdr, NULL, err) < 0)
 			return -1;
 	} else if (!strncasecmp(challenge, "Basic", 5)) {
@@ -688,7 +687,7 @@ static int choose_endpoint(struct registry *r, const char *domain, int authentic
 		    asprintf(&http, "http://%s", domain) < 0)
 			abort();
 		cands = strv_push(cands, https);
-		if (is_insecure(r->opts, domain))
+		if (registry_insecure(r->opts, domain))
 			cands = strv_push(cands, http);
 	}
 	for (char **c = cands; *c; c++) {

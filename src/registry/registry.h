@@ -76,6 +76,12 @@ int registry_list_tags(struct registry *r, char ***ret, eng_error_t *err);
 int registry_login(const struct registry_options *o, const struct registry_auth *auth,
                    char **ret_identity_token, int *ret_unauthorized, eng_error_t *err);
 
+/* Whether plain HTTP may be used for `domain` ("host[:port]"): localhost, 127.0.0.0/8,
+ * ::1, and the insecure list (names or IPv4 CIDRs). */
+int registry_insecure(const struct registry_options *o, const char *domain);
+/* The value of `key` in a WWW-Authenticate challenge's key="value" list; caller frees. */
+char *registry_challenge_param(const char *challenge, const char *key);
+
 /* "docker.io" -> "registry-1.docker.io"-style host normalisation of a login server
  * address ("https://index.docker.io/v1/" -> "docker.io"); caller frees. */
 char *registry_server_domain(const char *server);
