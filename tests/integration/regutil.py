@@ -243,7 +243,10 @@ def _tar(entries):
             name, kind = e[0], e[1]
             ti = tarfile.TarInfo(name)
             ti.mtime = 0
-            ti.mode = e[3] if len(e) > 3 else (0o755 if kind == "dir" else 0o644)
+            ti.mode = e[3] if len(e) > 3 and e[3] is not None else (
+                0o755 if kind == "dir" else 0o644)
+            if len(e) > 4:  # xattrs
+                ti.pax_headers = {"SCHILY.xattr." + k: v for k, v in e[4].items()}
             if kind == "file":
                 data = e[2].encode() if isinstance(e[2], str) else e[2]
                 ti.size = len(data)

@@ -49,6 +49,7 @@ def layered(layout):
         ("data", "dir"), ("data/keep.txt", "file", "keep\n"), ("data/gone.txt", "file", "x\n"),
         ("opaque", "dir"), ("opaque/old.txt", "file", "old\n")]
     second = [("data", "dir"), ("data/new.txt", "file", "new\n"),
+              ("data/x.txt", "file", "x\n", None, {"user.berth": "yes"}),
               ("data/link", "symlink", "keep.txt"), ("data/hard.txt", "hardlink", "data/new.txt"),
               ("data/.wh.gone.txt", "file", "")]
     third = [("opaque", "dir"), ("opaque/.wh..wh..opq", "file", ""),
@@ -73,8 +74,16 @@ def test_pull_multilayer_runs_with_the_right_files(docker, daemon, registry, lay
     out = docker("run", "--rm", ref, "sh", "-c",
                  "echo $(ls /data) $(ls /opaque); "
                  "readlink /data/link; stat -c %h /data/hard.txt; cat /data/hard.txt").stdout
-    assert out.split("\n")[0].split() == ["hard.txt", "keep.txt", "link", "new.txt",
+    assert out.split("\n")[0].split() == ["hard.txt", "keep.txt", "link", "new.txt", "x.txt",
                                           "fresh.txt"]
+    # the xattr made it into the layer
+    gd = json.loads(docker("image", "inspect", ref).stdout)[0]["GraphDriver"]
+    if gd["Name"] == "overlay2":
+        dirs = gd["Data"].get("LowerDir", "").split(":") + [gd["Data"]["UpperDir"]]
+        paths = [os.path.join(d, "data", "x.txt") for d in dirs if d]
+        paths = [p for p in paths if os.path.exists(p)]
+        assert paths
+        assert os.getxattr(paths[0], "user.berth") == b"yes"
     assert "keep.txt\n2\nnew\n" in out
 
     info = json.loads(docker("image", "inspect", ref).stdout)[0]
