@@ -408,7 +408,7 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 
 /* ---- image pull ---- */
 
-int run_print_jsonmessages(struct client_resp *r, int quiet)
+static int print_jsonmessages(struct client_resp *r, int quiet, FILE *out)
 {
 	char buf[65536];
 	size_t len = 0;
@@ -435,18 +435,18 @@ int run_print_jsonmessages(struct client_resp *r, int quiet)
 					ret = -1;
 				} else if (json_str(m, "stream")) {
 					if (!quiet)
-						fputs(json_str(m, "stream"), stdout);
+						fputs(json_str(m, "stream"), out);
 				} else if (json_object_get(m, "progress")) {
 					/* no progress bars here: docker's non-terminal output */
 				} else if (json_str(m, "status") && !quiet) {
 					if (json_str(m, "id"))
-						printf("%s: %s\n", json_str(m, "id"),
-						       json_str(m, "status"));
+						fprintf(out, "%s: %s\n", json_str(m, "id"),
+						        json_str(m, "status"));
 					else
-						printf("%s\n", json_str(m, "status"));
+						fprintf(out, "%s\n", json_str(m, "status"));
 				}
 				json_decref(m);
-				fflush(stdout);
+				fflush(out);
 			}
 			line = nl + 1;
 		}
@@ -458,9 +458,14 @@ int run_print_jsonmessages(struct client_resp *r, int quiet)
 	return ret;
 }
 
+int run_print_jsonmessages(struct client_resp *r, int quiet)
+{
+	return print_jsonmessages(r, quiet, stdout);
+}
+
 /* Pulls `ref`; the daemon's refusal is returned in *ret_msg (caller frees) for the caller
  * to word, a failure inside the progress stream is printed here. */
-static int pull_image(const char *ref, int quiet, char **ret_msg)
+static int pull_image(const char *ref, int quiet, FILE *out, char **ret_msg)
 {
 	const char *slash = strrchr(ref, '/'), *at = strchr(ref, '@');
 	const char *colon = strrchr(slash ? slash : ref, ':');
@@ -495,7 +500,7 @@ static int pull_image(const char *ref, int quiet, char **ret_msg)
 		return -1;
 	}
 	client_set_registry_auth(NULL);
-	ret = run_print_jsonmessages(&r, quiet);
+	ret = print_jsonmessages(&r, quiet, out);
 	client_resp_close(&r);
 	return ret;
 }
@@ -504,7 +509,7 @@ int run_pull_image(const char *ref, int quiet)
 {
 	_cleanup_free_ char *msg = NULL;
 
-	if (pull_image(ref, quiet, &msg) < 0) {
+	if (pull_image(ref, quiet, stdout, &msg) < 0) {
 		if (msg)
 			fmt_daemon_error(msg);
 		return -1;
@@ -551,7 +556,7 @@ static char *create_container(struct run_opts *o, json_t *cfg, const char *image
 		en = client_escape(o->name);
 	if (asprintf(&path, "/containers/create%s%s", en ? "?name=" : "", en ? en : "") < 0)
 		return NULL;
-	if (!strcmp(pull, "always") && pull_image(image, o->quiet, ret_msg) < 0)
+	if (!strcmp(pull, "always") && pull_image(image, o->quiet, stderr, ret_msg) < 0)
 		return NULL;
 	resp = client_json("POST", path, cfg, &status, ret_msg);
 	if (!resp && status == 404 && !strcmp(pull, "missing") && is_no_such_image(*ret_msg)) {
@@ -559,7 +564,7 @@ static char *create_container(struct run_opts *o, json_t *cfg, const char *image
 		fprintf(stderr, "Unable to find image '%s' locally\n", full);
 		free(*ret_msg);
 		*ret_msg = NULL;
-		if (pull_image(image, o->quiet, ret_msg) < 0)
+		if (pull_image(image, o->quiet, stderr, ret_msg) < 0)
 			return NULL;
 		free(*ret_msg);
 		resp = client_json("POST", path, cfg, &status, ret_msg);

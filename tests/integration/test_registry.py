@@ -463,7 +463,8 @@ def test_berth_cli_login_push_pull_run(daemon, layout, image):
         daemon.docker("rmi", ref)
         r = berth("run", "--rm", ref, "echo", "from-registry")
         assert r.returncode == 0, r.stderr
-        assert r.stdout.endswith("from-registry\n")
+        assert r.stdout == "from-registry\n"
+        assert "Status: Downloaded newer image for %s" % ref in r.stderr
         assert "Unable to find image '%s' locally" % ref in r.stderr
         assert berth("logout", reg.host).returncode == 0
     finally:
