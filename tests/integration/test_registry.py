@@ -357,7 +357,7 @@ def test_interrupted_pull_leaves_nothing_corrupt(layout):
     try:
         reg.start()
         name = repo()
-        blob = os.urandom(48 << 20)
+        blob = os.urandom(32 << 20)
         layout.tag(layout.image([regutil.busybox_entries(),
                                  [("big", "dir"), ("big/blob", "file", blob)]],
                                 compression="none"), "v1")
