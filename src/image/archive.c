@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #define MAX_JSON_SIZE (64 << 20)
@@ -281,20 +280,6 @@ static char *blob_name(const char *digest)
 	return out;
 }
 
-static const char *host_arch(void)
-{
-	struct utsname u;
-	static char arch[32];
-
-	uname(&u);
-	if (!strcmp(u.machine, "x86_64"))
-		return "amd64";
-	if (!strcmp(u.machine, "aarch64"))
-		return "arm64";
-	snprintf(arch, sizeof(arch), "%s", u.machine);
-	return arch;
-}
-
 /* An OCI index or manifest blob, verified against its digest. */
 static json_t *oci_blob(struct outer *o, const char *digest, eng_error_t *err)
 {
@@ -333,7 +318,7 @@ static int oci_manifest(struct outer *o, const json_t *desc, struct spec *sp, in
 			if (!pick)
 				pick = x;
 			if (!p || (!strcmp(json_str(p, "os") ?: "", "linux") &&
-			           !strcmp(json_str(p, "architecture") ?: "", host_arch()))) {
+			           !strcmp(json_str(p, "architecture") ?: "", store_host_arch()))) {
 				pick = x;
 				break;
 			}

@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 /* ["a", "b"] when `args` is a JSON array of strings, else NULL. */
 static json_t *json_form(const char *args)
@@ -176,19 +175,6 @@ int image_apply_change(json_t *cfg, const char *line, eng_error_t *err)
 	return 0;
 }
 
-static const char *host_arch(void)
-{
-	static char arch[32];
-	struct utsname u;
-
-	uname(&u);
-	snprintf(arch, sizeof(arch), "%s",
-	         !strcmp(u.machine, "x86_64")    ? "amd64"
-	         : !strcmp(u.machine, "aarch64") ? "arm64"
-	                                         : u.machine);
-	return arch;
-}
-
 int image_import(struct image_store *s, int fd, const char *repo_tag, char *const *changes,
                  const char *message, char ret_id[72], eng_error_t *err)
 {
@@ -209,7 +195,7 @@ int image_import(struct image_store *s, int fd, const char *repo_tag, char *cons
 	format_time_ns(now_ns(), created);
 	json_t *config =
 	    json_pack("{s:s, s:s, s:s, s:O, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture",
-	              host_arch(), "os", "linux", "created", created, "config", cfg, "comment",
+	              store_host_arch(), "os", "linux", "created", created, "config", cfg, "comment",
 	              message ? message : "", "rootfs", "type", "layers", "diff_ids", l.diff_id,
 	              "history", "created", created, "comment", message ? message : "");
 	data = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
