@@ -107,6 +107,12 @@ def test_pull_by_digest(docker, registry, layout):
     r = docker("pull", ref)
     assert "Digest: %s" % desc["digest"] in r.stdout
     assert docker("run", "--rm", ref, "cat", "/d.txt").stdout == "digest\n"
+    info = json.loads(docker("image", "inspect", ref).stdout)[0]
+    assert info["RepoTags"] == []
+    assert info["RepoDigests"] == [ref]
+    r = docker("rmi", ref)
+    assert "Untagged: %s" % ref in r.stdout
+    assert docker("image", "inspect", ref, check=False).returncode != 0
 
 
 def test_pull_selects_the_platform_of_an_index(docker, registry, layout):
