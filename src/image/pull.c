@@ -607,6 +607,13 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 		goto out;
 	}
 	top = get_manifest(&p, reference, &mt, top_digest, err);
+	while (!top) {
+		/* a mirror without the image is skipped, as docker does */
+		eng_error_t ferr;
+		if (registry_fallback(p.reg, &ferr) <= 0)
+			break;
+		top = get_manifest(&p, reference, &mt, top_digest, err);
+	}
 	if (!top) {
 		pull_error(err, fam_name, fam_ref);
 		goto out;

@@ -44,6 +44,8 @@ struct registry {
 	struct registry_auth auth;
 	pthread_mutex_t lock;
 	char *authorization; /* "Bearer ..." or "Basic ..." once known */
+	char **cands;        /* endpoints in the order to try: mirrors first */
+	size_t nmirrors, cur, next;
 };
 
 /* ---- X-Registry-Auth ---- */
@@ -666,19 +668,18 @@ static int ping(struct registry *r, const char *base, struct resp *rs, eng_error
 	return perform(r, &q, rs, err);
 }
 
-/* The first candidate endpoint that answers /v2/; with `authenticate`, its challenge is
- * answered right away so that bad credentials fail before anything starts. */
-static int choose_endpoint(struct registry *r, const char *domain, int authenticate,
-                           eng_error_t *err)
+static char **endpoint_candidates(const struct registry_options *o, const char *domain,
+                                  size_t *ret_nmirrors)
 {
-	_cleanup_strv_ char **cands = calloc(1, sizeof(char *));
-	eng_error_t first;
-	int have_first = 0;
+	char **cands = calloc(1, sizeof(char *));
 
+	*ret_nmirrors = 0;
 	if (!strcmp(domain, "docker.io")) {
-		for (char **m = r->opts ? r->opts->mirrors : NULL; m && *m; m++) {
-			_cleanup_free_ char *c = strndup(*m, strlen(*m) - (strlen(*m) && (*m)[strlen(*m) - 1] == '/'));
+		for (char **m = o ? o->mirrors : NULL; m && *m; m++) {
+			size_t n = strlen(*m);
+			_cleanup_free_ char *c = strndup(*m, n && (*m)[n - 1] == '/' ? n - 1 : n);
 			cands = strv_push(cands, c);
+			(*ret_nmirrors)++;
 		}
 		cands = strv_push(cands, "https://registry-1.docker.io");
 	} else {
@@ -687,12 +688,24 @@ static int choose_endpoint(struct registry *r, const char *domain, int authentic
 		    asprintf(&http, "http://%s", domain) < 0)
 			abort();
 		cands = strv_push(cands, https);
-		if (registry_insecure(r->opts, domain))
+		if (registry_insecure(o, domain))
 			cands = strv_push(cands, http);
 	}
-	for (char **c = cands; *c; c++) {
+	return cands;
+}
+
+/* The first candidate endpoint from r->next on that answers /v2/; with `authenticate`, its
+ * challenge is answered right away so that bad credentials fail before anything starts. */
+static int choose_endpoint(struct registry *r, int authenticate, eng_error_t *err)
+{
+	eng_error_t first;
+	int have_first = 0;
+
+	for (; r->cands[r->next]; r->next++) {
+		const char *c = r->cands[r->next];
+		int last = !r->cands[r->next + 1];
 		struct resp rs = {.fd = -1, .max = 1 << 20};
-		const char *hostport = strstr(*c, "://") + 3;
+		const char *hostport = strstr(c, "://") + 3;
 		eng_error_t e;
 		free(r->ca);
 		free(r->cert);
@@ -700,23 +713,25 @@ static int choose_endpoint(struct registry *r, const char *domain, int authentic
 		r->ca = certs_file(r->opts, hostport, "ca.crt");
 		r->cert = certs_file(r->opts, hostport, "client.cert");
 		r->key = certs_file(r->opts, hostport, "client.key");
-		if (ping(r, *c, &rs, &e) < 0 ||
-		    (rs.status != 200 && rs.status != 401 && c[1])) {
+		if (ping(r, c, &rs, &e) < 0 || (rs.status != 200 && rs.status != 401 && !last)) {
 			if (!have_first) {
 				if (rs.status && rs.status != 200 && rs.status != 401)
 					eng_error_make(&e, EPROTO, ERR_UNAVAILABLE,
-					               "Get \"%s/v2/\": unexpected status %ld", *c,
+					               "Get \"%s/v2/\": unexpected status %ld", c,
 					               rs.status);
 				first = e;
 				have_first = 1;
 			}
-			log_debug("registry endpoint %s: %s", *c, e.msg);
+			log_debug("registry endpoint %s: %s", c, e.msg);
 			resp_free(&rs);
 			continue;
 		}
-		r->base = strdup(*c);
-		if (authenticate && rs.status == 401 && rs.www_auth && (r->auth.username || r->auth.identity_token ||
-		                                        !strncasecmp(rs.www_auth, "Bearer", 6))) {
+		free(r->base);
+		r->base = strdup(c);
+		r->cur = r->next++;
+		if (authenticate && rs.status == 401 && rs.www_auth &&
+		    (r->auth.username || r->auth.identity_token ||
+		     !strncasecmp(rs.www_auth, "Bearer", 6))) {
 			/* authenticate now, so a bad login fails before anything starts */
 			_cleanup_free_ char *ch = strdup(rs.www_auth);
 			resp_free(&rs);
@@ -725,9 +740,22 @@ static int choose_endpoint(struct registry *r, const char *domain, int authentic
 		resp_free(&rs);
 		return 0;
 	}
-	if (err)
+	if (err && have_first)
 		*err = first;
+	else if (err)
+		eng_error_make(err, EHOSTUNREACH, ERR_UNAVAILABLE, "no registry endpoint answered");
 	return -1;
+}
+
+int registry_fallback(struct registry *r, eng_error_t *err)
+{
+	if (r->cur >= r->nmirrors)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	free(r->authorization);
+	r->authorization = NULL;
+	pthread_mutex_unlock(&r->lock);
+	return choose_endpoint(r, 1, err) < 0 ? -1 : 1;
 }
 
 int registry_open(const struct registry_options *o, const char *domain, const char *path,
@@ -750,7 +778,8 @@ int registry_open(const struct registry_options *o, const char *domain, const ch
 		r->auth.password = auth->password ? strdup(auth->password) : NULL;
 		r->auth.identity_token = auth->identity_token ? strdup(auth->identity_token) : NULL;
 	}
-	if (choose_endpoint(r, domain, 1, err) < 0) {
+	r->cands = endpoint_candidates(o, domain, &r->nmirrors);
+	if (choose_endpoint(r, 1, err) < 0) {
 		registry_close(r);
 		return -1;
 	}
@@ -770,6 +799,7 @@ void registry_close(struct registry *r)
 	free(r->cert);
 	free(r->key);
 	free(r->authorization);
+	strv_free(r->cands);
 	registry_auth_free(&r->auth);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -1025,7 +1055,8 @@ int registry_login(const struct registry_options *o, const struct registry_auth 
 	r->auth.username = auth->username ? strdup(auth->username) : NULL;
 	r->auth.password = auth->password ? strdup(auth->password) : NULL;
 	r->auth.identity_token = auth->identity_token ? strdup(auth->identity_token) : NULL;
-	if (choose_endpoint(r, domain, 0, err) < 0 || ping(r, r->base, &rs, err) < 0)
+	r->cands = endpoint_candidates(o, domain, &r->nmirrors);
+	if (choose_endpoint(r, 0, err) < 0 || ping(r, r->base, &rs, err) < 0)
 		goto out;
 	if (rs.status == 200) {
 		rc = 0;

@@ -36,6 +36,10 @@ int registry_open(const struct registry_options *o, const char *domain, const ch
                   const struct registry_auth *auth, int push, struct registry **ret,
                   eng_error_t *err);
 void registry_close(struct registry *r);
+/* When the endpoint in use is a registry mirror, moves on to the next endpoint (the next
+ * mirror, then the registry itself), as docker does when a mirror lacks an image: 1 when
+ * it did, 0 when not on a mirror, -1 when no further endpoint answered. */
+int registry_fallback(struct registry *r, eng_error_t *err);
 /* "https://registry-1.docker.io" (borrowed). */
 const char *registry_base_url(const struct registry *r);
 

@@ -498,10 +498,12 @@ def test_large_layer_push_is_chunked_and_pulls_back(docker, registry, layout):
 
 
 def test_registry_mirror_from_daemon_json(layout):
+    empty = regutil.Registry()
     reg = regutil.Registry()
     base = tempfile.mkdtemp(prefix="berth-mirror-", dir="/tmp")
     d = Daemon(base)
     try:
+        empty.start()
         reg.start()
         name = "berth-mirror-" + uuid.uuid4().hex[:8]
         layout.tag(layout.image([regutil.busybox_entries() + [("m.txt", "file", "mirror\n")]]),
@@ -509,7 +511,8 @@ def test_registry_mirror_from_daemon_json(layout):
         reg.push_oci(layout.path, "v1", "library/%s:v1" % name)
         cfg = os.path.join(base, "daemon.json")
         with open(cfg, "w") as f:
-            json.dump({"registry-mirrors": ["http://%s" % reg.host],
+            # the first mirror lacks the image: the pull moves on to the next one
+            json.dump({"registry-mirrors": ["http://%s" % empty.host, "http://%s/" % reg.host],
                        "insecure-registries": [reg.host]}, f)
         d.start("--config-file", cfg)
         r = d.docker("pull", name + ":v1")
@@ -529,6 +532,7 @@ def test_registry_mirror_from_daemon_json(layout):
         d.stop()
         cleanup_runtime(d)
         reg.cleanup()
+        empty.cleanup()
         shutil.rmtree(base, ignore_errors=True)
 
 
