@@ -88,8 +88,9 @@ static int pull_one(struct http_request *req, struct engine *eng, struct stream 
 	engine_event(eng, "image", "pull", res.reference,
 	             json_pack("{s:s}", "name", res.reference));
 	if (say_status) {
-		stream_status(st, res.updated ? "Status: Downloaded newer image for %s%s"
-		                              : "Status: Image is up to date for %s%s",
+		stream_status(st,
+		              res.updated ? "Status: Downloaded newer image for %s%s"
+		                          : "Status: Image is up to date for %s%s",
 		              res.reference, "");
 	}
 	free(res.reference);
@@ -134,8 +135,10 @@ void api_image_pull(struct http_request *req, struct engine *eng)
 			return;
 		}
 	registry_auth_free(&auth);
-	stream_status(&st, updated ? "Status: Downloaded newer image for %s%s"
-	                           : "Status: Image is up to date for %s%s", from, "");
+	stream_status(&st,
+	              updated ? "Status: Downloaded newer image for %s%s"
+	                      : "Status: Image is up to date for %s%s",
+	              from, "");
 	http_stream_end(req);
 }
 
@@ -193,8 +196,9 @@ void api_auth(struct http_request *req, struct engine *eng)
 			http_reply_err(req, &err);
 		return;
 	}
-	http_reply_json(req, 200, json_pack("{s:s, s:s}", "Status", "Login Succeeded",
-	                                    "IdentityToken", token ? token : ""));
+	http_reply_json(req, 200,
+	                json_pack("{s:s, s:s}", "Status", "Login Succeeded", "IdentityToken",
+	                          token ? token : ""));
 }
 
 struct membuf {
@@ -255,8 +259,11 @@ void api_distribution_inspect(struct http_request *req, struct engine *eng)
 		return;
 	if (ref_parse(req->params[0], &ref, &err) < 0 ||
 	    registry_open(&o, ref.domain, ref.path, &auth, 0, &r, &err) < 0 ||
-	    registry_get_manifest(r, ref.digest ? ref.digest : ref.tag ? ref.tag : "latest", &body,
-	                          &len, &mt, digest, &err) < 0) {
+	    registry_get_manifest(r,
+	                          ref.digest ? ref.digest
+	                          : ref.tag  ? ref.tag
+	                                     : "latest",
+	                          &body, &len, &mt, digest, &err) < 0) {
 		const char *code = registry_error_code();
 		registry_auth_free(&auth);
 		registry_close(r);

@@ -538,7 +538,7 @@ int cmd_pull(int argc, char **argv)
 	CLI_PARSE(&pull_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&pull_ctx, args, 1, 1)))
 		return r;
-	if (run_pull_image(args[0], quiet) < 0)
+	if (run_pull_image(args[0], platform, all_tags, quiet) < 0)
 		return 1;
 	if (quiet)
 		printf("%s\n", args[0]);

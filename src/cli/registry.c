@@ -73,7 +73,8 @@ static char *auth_header_for(const char *server)
 		return NULL;
 	out = json_pack("{s:s}", "serveraddress", server);
 	if (json_str(e, "identitytoken") && *json_str(e, "identitytoken"))
-		json_object_set_new(out, "identitytoken", json_string(json_str(e, "identitytoken")));
+		json_object_set_new(out, "identitytoken",
+		                    json_string(json_str(e, "identitytoken")));
 	a = json_str(e, "auth");
 	if (a && strlen(a) < 1300) {
 		n = EVP_DecodeBlock(dec, (const unsigned char *)a, (int)strlen(a));
@@ -244,9 +245,8 @@ static const struct cli_cmd_ctx push_ctx = {"push", "push [OPTIONS] NAME[:TAG]"}
 int cmd_push(int argc, char **argv)
 {
 	bool quiet = false;
-	const struct cli_opt opts[] = {
-	    {"quiet", 'q', OPT_BOOL, &quiet, "Suppress verbose output"},
-	    {0}};
+	const struct cli_opt opts[] = {{"quiet", 'q', OPT_BOOL, &quiet, "Suppress verbose output"},
+	                               {0}};
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_free_ char *name = NULL, *tag = NULL, *path = NULL, *et = NULL;
 	struct client_resp resp;

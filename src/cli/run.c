@@ -465,7 +465,8 @@ int run_print_jsonmessages(struct client_resp *r, int quiet)
 
 /* Pulls `ref`; the daemon's refusal is returned in *ret_msg (caller frees) for the caller
  * to word, a failure inside the progress stream is printed here. */
-static int pull_image(const char *ref, int quiet, FILE *out, char **ret_msg)
+static int pull_image(const char *ref, const char *platform, int all_tags, int quiet, FILE *out,
+                      char **ret_msg)
 {
 	const char *slash = strrchr(ref, '/'), *at = strchr(ref, '@');
 	const char *colon = strrchr(slash ? slash : ref, ':');
@@ -485,7 +486,13 @@ static int pull_image(const char *ref, int quiet, FILE *out, char **ret_msg)
 	}
 	en = client_escape(name);
 	et = client_escape(tag);
-	if (asprintf(&path, "/images/create?fromImage=%s&tag=%s", en, et) < 0)
+	if (all_tags) {
+		free(et);
+		et = NULL;
+	}
+	_cleanup_free_ char *ep = platform && *platform ? client_escape(platform) : NULL;
+	if (asprintf(&path, "/images/create?fromImage=%s%s%s%s%s", en, et ? "&tag=" : "",
+	             et ? et : "", ep ? "&platform=" : "", ep ? ep : "") < 0)
 		return -1;
 	cli_registry_auth_for(ref);
 	if (client_request("POST", path, NULL, NULL, 0, &r) < 0) {
@@ -505,11 +512,11 @@ static int pull_image(const char *ref, int quiet, FILE *out, char **ret_msg)
 	return ret;
 }
 
-int run_pull_image(const char *ref, int quiet)
+int run_pull_image(const char *ref, const char *platform, int all_tags, int quiet)
 {
 	_cleanup_free_ char *msg = NULL;
 
-	if (pull_image(ref, quiet, stdout, &msg) < 0) {
+	if (pull_image(ref, platform, all_tags, quiet, stdout, &msg) < 0) {
 		if (msg)
 			fmt_daemon_error(msg);
 		return -1;
@@ -556,7 +563,8 @@ static char *create_container(struct run_opts *o, json_t *cfg, const char *image
 		en = client_escape(o->name);
 	if (asprintf(&path, "/containers/create%s%s", en ? "?name=" : "", en ? en : "") < 0)
 		return NULL;
-	if (!strcmp(pull, "always") && pull_image(image, o->quiet, stderr, ret_msg) < 0)
+	if (!strcmp(pull, "always") &&
+	    pull_image(image, o->platform, 0, o->quiet, stderr, ret_msg) < 0)
 		return NULL;
 	resp = client_json("POST", path, cfg, &status, ret_msg);
 	if (!resp && status == 404 && !strcmp(pull, "missing") && is_no_such_image(*ret_msg)) {
@@ -564,7 +572,7 @@ static char *create_container(struct run_opts *o, json_t *cfg, const char *image
 		fprintf(stderr, "Unable to find image '%s' locally\n", full);
 		free(*ret_msg);
 		*ret_msg = NULL;
-		if (pull_image(image, o->quiet, stderr, ret_msg) < 0)
+		if (pull_image(image, o->platform, 0, o->quiet, stderr, ret_msg) < 0)
 			return NULL;
 		free(*ret_msg);
 		resp = client_json("POST", path, cfg, &status, ret_msg);

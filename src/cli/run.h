@@ -12,4 +12,4 @@ int cmd_attach(int argc, char **argv);
 struct client_resp;
 int run_print_jsonmessages(struct client_resp *r, int quiet);
 /* POST /images/create?fromImage=...; returns 0 or -1 after printing the error. */
-int run_pull_image(const char *ref, int quiet);
+int run_pull_image(const char *ref, const char *platform, int all_tags, int quiet);

@@ -48,8 +48,8 @@ struct job {
 	sha256_ctx *sha;
 	int64_t got;
 	int fd;
-	int unpack_gone; /* berth-untar stopped reading: the rest is only hashed */
-	int too_long;    /* more bytes than the manifest said */
+	int unpack_gone;  /* berth-untar stopped reading: the rest is only hashed */
+	int too_long;     /* more bytes than the manifest said */
 	int content_held; /* this pull stored the layer's tar and holds a reference on it */
 	int64_t last_report_ns;
 };
@@ -427,8 +427,8 @@ static int platform_matches(const struct platform *want, json_t *p)
 		return 0;
 	if (!want->variant[0])
 		return 1;
-	return !strcmp(v, want->variant) || (!*v && !strcmp(want->arch, "arm64") &&
-	                                     !strcmp(want->variant, "v8"));
+	return !strcmp(v, want->variant) ||
+	       (!*v && !strcmp(want->arch, "arm64") && !strcmp(want->variant, "v8"));
 }
 
 static int is_index(json_t *m, const char *mt)
@@ -440,8 +440,8 @@ static int is_index(json_t *m, const char *mt)
 }
 
 /* Fetches `reference` and checks it against `want_digest` (when it is a digest). */
-static json_t *get_manifest(struct pull *p, const char *reference, char **ret_mt,
-                            char digest[72], eng_error_t *err)
+static json_t *get_manifest(struct pull *p, const char *reference, char **ret_mt, char digest[72],
+                            eng_error_t *err)
 {
 	_cleanup_free_ char *body = NULL;
 	size_t len;
@@ -465,12 +465,13 @@ static json_t *get_manifest(struct pull *p, const char *reference, char **ret_mt
 	if (json_int(m, "schemaVersion", 0) == 1) {
 		json_decref(m);
 		free(*ret_mt);
-		return eng_error_make(err, EINVAL, ERR_INVALID,
-		                      "[DEPRECATION NOTICE] Docker Image Format v1 and Docker "
-		                      "Image manifest version 2, schema 1 support has been removed. "
-		                      "Suggest the author of %s to upgrade the image to the OCI "
-		                      "Format or Docker Image manifest v2, schema 2.",
-		                      reference),
+		return eng_error_make(
+		           err, EINVAL, ERR_INVALID,
+		           "[DEPRECATION NOTICE] Docker Image Format v1 and Docker "
+		           "Image manifest version 2, schema 1 support has been removed. "
+		           "Suggest the author of %s to upgrade the image to the OCI "
+		           "Format or Docker Image manifest v2, schema 2.",
+		           reference),
 		       NULL;
 	}
 	return m;
@@ -594,8 +595,8 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 	memset(ret, 0, sizeof(*ret));
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.cond, NULL);
-	if (tag && *tag && asprintf(&full, "%s%s%s", name, strncmp(tag, "sha256:", 7) ? ":" : "@",
-	                            tag) < 0)
+	if (tag && *tag &&
+	    asprintf(&full, "%s%s%s", name, strncmp(tag, "sha256:", 7) ? ":" : "@", tag) < 0)
 		abort();
 	if (ref_parse(full ? full : name, &ref, err) < 0 || parse_platform(platform, &pf, err) < 0)
 		goto out;
@@ -647,7 +648,8 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 			goto out;
 		}
 		if (is_index(man, mt)) {
-			eng_error_make(err, EINVAL, ERR_INVALID, "unsupported nested manifest list");
+			eng_error_make(err, EINVAL, ERR_INVALID,
+			               "unsupported nested manifest list");
 			goto out;
 		}
 	} else {
@@ -665,7 +667,8 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 		json_t *m;
 		if (asprintf(&line, "Pulling from %s", fam_name) < 0)
 			abort();
-		m = json_pack("{s:s, s:s}", "status", line, "id", ref.digest ? ref.digest : reference);
+		m = json_pack("{s:s, s:s}", "status", line, "id",
+		              ref.digest ? ref.digest : reference);
 		free(line);
 		if (progress)
 			progress(ctx, m);
@@ -709,8 +712,10 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 			         digest_hex(rec->chain_ids[i]));
 			snprintf(j->diff_id, sizeof(j->diff_id), "%s", rec->diff_ids[i]);
 			j->fd = -1;
-			if (!j->digest || !digest_valid(j->digest) || !layer_type_ok(json_str(x, "mediaType"))) {
-				eng_error_make(err, EINVAL, ERR_INVALID, "unsupported media type %s",
+			if (!j->digest || !digest_valid(j->digest) ||
+			    !layer_type_ok(json_str(x, "mediaType"))) {
+				eng_error_make(err, EINVAL, ERR_INVALID,
+				               "unsupported media type %s",
 				               json_str(x, "mediaType") ?: "(none)");
 				goto out;
 			}
@@ -742,9 +747,8 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 	for (size_t k = 0; k < nlayers; k++)
 		rec->size += p.jobs[k].unpacked_size;
 	if (ref.tag || !ref.digest)
-		tag_ref = ref_familiar_string(&(struct image_ref){.domain = ref.domain,
-		                                                   .path = ref.path,
-		                                                   .tag = ref.tag});
+		tag_ref = ref_familiar_string(
+		    &(struct image_ref){.domain = ref.domain, .path = ref.path, .tag = ref.tag});
 	if (asprintf(&digest_ref, "%s@%s", fam_name, top_digest) < 0)
 		abort();
 	snprintf(ret->id, sizeof(ret->id), "%s", rec->id);

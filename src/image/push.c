@@ -177,9 +177,9 @@ int image_push(struct image_store *s, const struct registry_options *o, const ch
 			eng_error_make(err, errno, ERR_INTERNAL, "blob %s: %m", *d);
 			goto out;
 		}
-		json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType", MT_OCI_LAYER,
-		                                        "digest", *d, "size",
-		                                        (json_int_t)st.st_size));
+		json_array_append_new(layers,
+		                      json_pack("{s:s, s:s, s:I}", "mediaType", MT_OCI_LAYER,
+		                                "digest", *d, "size", (json_int_t)st.st_size));
 	}
 	if (push_blob(s, reg, &p, img->id, sources, 0, &size, err) < 0)
 		goto out;

@@ -321,8 +321,8 @@ struct req {
 	struct curl_slist *headers;
 	const char *body; /* small in-memory body */
 	size_t body_len;
-	int upload;       /* stream resp.fd / resp.total */
-	long timeout_s;   /* whole transfer; 0 for none (blobs) */
+	int upload;     /* stream resp.fd / resp.total */
+	long timeout_s; /* whole transfer; 0 for none (blobs) */
 };
 
 static CURL *easy_new(struct registry *r, const struct req *q, struct resp *rs, char *errbuf)
@@ -396,7 +396,9 @@ static int perform(struct registry *r, const struct req *q, struct resp *rs, eng
 		_cleanup_free_ char *host = strndup(hp, strcspn(hp, "/"));
 		_cleanup_free_ char *hostport = NULL;
 		if (asprintf(&hostport, "%s%s", host,
-		             strchr(host, ':') ? "" : !strncmp(q->url, "https", 5) ? ":443" : ":80") < 0)
+		             strchr(host, ':')              ? ""
+		             : !strncmp(q->url, "https", 5) ? ":443"
+		                                            : ":80") < 0)
 			abort();
 		last_code[0] = 0;
 		if (c == CURLE_COULDNT_RESOLVE_HOST) {
@@ -429,7 +431,7 @@ static int registry_error(const struct req *q, struct resp *rs, eng_error_t *err
 	json_auto_t *doc = rs->body ? json_loads(rs->body, 0, NULL) : NULL;
 	json_t *e = json_array_get(json_object_get(doc, "errors"), 0);
 	const char *code = json_str(e, "code");
-	err_kind_t kind = rs->status == 404 ? ERR_NOT_FOUND
+	err_kind_t kind = rs->status == 404                        ? ERR_NOT_FOUND
 	                  : rs->status == 401 || rs->status == 403 ? ERR_FORBIDDEN
 	                                                           : ERR_INTERNAL;
 
@@ -449,9 +451,8 @@ static int registry_error(const struct req *q, struct resp *rs, eng_error_t *err
 		snprintf(last_code, sizeof(last_code), "UNAUTHORIZED");
 		return eng_error_make(err, EACCES, kind, "unauthorized: authentication required");
 	}
-	return eng_error_make(err, EPROTO, kind,
-	                      "received unexpected HTTP status: %ld %s", rs->status,
-	                      rs->status == 404 ? "Not Found" : "");
+	return eng_error_make(err, EPROTO, kind, "received unexpected HTTP status: %ld %s",
+	                      rs->status, rs->status == 404 ? "Not Found" : "");
 }
 
 /* ---- auth ---- */
@@ -541,8 +542,9 @@ static int fetch_token(struct registry *r, const char *challenge, const char *sc
 	} else {
 		if (asprintf(&url, "%s%sservice=%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
 		             esvc, scope ? "&scope=" : "", scope ? escope : "",
-		             ret_refresh && r->auth.username ? "&offline_token=true&client_id=docker"
-		                                             : "") < 0)
+		             ret_refresh && r->auth.username
+		                 ? "&offline_token=true&client_id=docker"
+		                 : "") < 0)
 			abort();
 		if (r->auth.username) {
 			basic = basic_header(&r->auth);
@@ -593,7 +595,8 @@ static int answer_challenge(struct registry *r, const char *challenge, eng_error
 		if (!r->auth.username) {
 			/* docker passes this one through untranslated */
 			last_code[0] = 0;
-			return eng_error_make(err, EACCES, ERR_FORBIDDEN, "no basic auth credentials");
+			return eng_error_make(err, EACCES, ERR_FORBIDDEN,
+			                      "no basic auth credentials");
 		}
 		hdr = basic_header(&r->auth);
 	} else {
@@ -933,8 +936,8 @@ int registry_blob_upload(struct registry *r, const char *digest, int fd, int64_t
                          registry_sent_fn sent, void *ctx, eng_error_t *err)
 {
 	_cleanup_free_ char *loc = NULL, *dq = NULL, *put_url = NULL;
-	struct resp rs = {.fd = fd, .total = size, .sent_fn = sent, .sent_ctx = ctx,
-	                  .max = MAX_ERROR_BODY};
+	struct resp rs = {
+	    .fd = fd, .total = size, .sent_fn = sent, .sent_ctx = ctx, .max = MAX_ERROR_BODY};
 	struct req q = {.upload = 1};
 	long st = upload_start(r, "", &loc, err);
 
@@ -984,8 +987,8 @@ int registry_put_manifest(struct registry *r, const char *reference, const char 
 {
 	_cleanup_free_ char *url = url_for(r, "manifests", reference), *ct = NULL;
 	struct resp rs = {.fd = -1, .max = MAX_ERROR_BODY};
-	struct req q = {.method = "PUT", .url = url, .body = body, .body_len = len,
-	                .timeout_s = 120};
+	struct req q = {
+	    .method = "PUT", .url = url, .body = body, .body_len = len, .timeout_s = 120};
 	long st;
 
 	if (asprintf(&ct, "Content-Type: %s", media_type) < 0)
@@ -1019,9 +1022,8 @@ int registry_list_tags(struct registry *r, char ***ret, eng_error_t *err)
 			return -1;
 		}
 		doc = json_loads(rs.body ? rs.body : "", 0, NULL);
-		json_array_foreach(json_object_get(doc, "tags"), i, t)
-			if (json_is_string(t))
-				tags = strv_push(tags, json_string_value(t));
+		json_array_foreach(json_object_get(doc, "tags"), i, t) if (json_is_string(t)) tags =
+		    strv_push(tags, json_string_value(t));
 		free(url);
 		url = NULL;
 		/* Link: </v2/name/tags/list?last=x&n=y>; rel="next" */
@@ -1070,8 +1072,8 @@ int registry_login(const struct registry_options *o, const struct registry_auth 
 	if (!strncasecmp(rs.www_auth, "Bearer", 6)) {
 		_cleanup_free_ char *hdr = NULL;
 		if (fetch_token(r, rs.www_auth, NULL, &hdr, ret_identity_token, err) < 0) {
-			*ret_unauthorized = !strcmp(last_code, "UNAUTHORIZED") ||
-			                    err->kind == ERR_FORBIDDEN;
+			*ret_unauthorized =
+			    !strcmp(last_code, "UNAUTHORIZED") || err->kind == ERR_FORBIDDEN;
 			goto out;
 		}
 		rc = 0;
@@ -1096,9 +1098,10 @@ int registry_login(const struct registry_options *o, const struct registry_auth 
 			rc = 0;
 		else if (st == 401) {
 			*ret_unauthorized = 1;
-			eng_error_make(err, EACCES, ERR_FORBIDDEN,
-			               "login attempt to %s/v2/ failed with status: 401 Unauthorized",
-			               r->base);
+			eng_error_make(
+			    err, EACCES, ERR_FORBIDDEN,
+			    "login attempt to %s/v2/ failed with status: 401 Unauthorized",
+			    r->base);
 		} else if (st > 0) {
 			registry_error(&q, &rs2, err);
 		}

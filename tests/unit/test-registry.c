@@ -49,8 +49,9 @@ static int test_insecure(void)
 
 static int test_challenge(void)
 {
-	const char *c = "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
-	                "scope=\"repository:library/busybox:pull\"";
+	const char *c =
+	    "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+	    "scope=\"repository:library/busybox:pull\"";
 	char *v = registry_challenge_param(c, "realm");
 	CHECK(v && !strcmp(v, "https://auth.docker.io/token"));
 	free(v);
@@ -70,12 +71,10 @@ static int test_challenge(void)
 
 static int test_server_domain(void)
 {
-	const char *cases[][2] = {{"https://index.docker.io/v1/", "docker.io"},
-	                          {"", "docker.io"},
-	                          {"registry-1.docker.io", "docker.io"},
-	                          {"localhost:5000", "localhost:5000"},
-	                          {"http://127.0.0.1:5000/", "127.0.0.1:5000"},
-	                          {"quay.io", "quay.io"}};
+	const char *cases[][2] = {
+	    {"https://index.docker.io/v1/", "docker.io"}, {"", "docker.io"},
+	    {"registry-1.docker.io", "docker.io"},        {"localhost:5000", "localhost:5000"},
+	    {"http://127.0.0.1:5000/", "127.0.0.1:5000"}, {"quay.io", "quay.io"}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *d = registry_server_domain(cases[i][0]);
 		int ok = !strcmp(d, cases[i][1]);
