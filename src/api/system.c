@@ -74,6 +74,36 @@ static const char *cgroup_version(void)
 	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? "2" : "1";
 }
 
+/* docker's RegistryConfig: loopback and CIDR entries as InsecureRegistryCIDRs, named
+ * insecure registries and Docker Hub (with its mirrors) as IndexConfigs. */
+static json_t *registry_config_json(const struct engine_config *cfg)
+{
+	json_t *cidrs = json_pack("[s,s]", "::1/128", "127.0.0.0/8");
+	json_t *mirrors = json_array();
+	json_t *indexes = json_object();
+
+	for (char **m = cfg->registry_mirrors; m && *m; m++) {
+		size_t n = strlen(*m);
+		_cleanup_free_ char *v = NULL;
+		if (asprintf(&v, "%s%s", *m, n && (*m)[n - 1] == '/' ? "" : "/") < 0)
+			abort();
+		json_array_append_new(mirrors, json_string(v));
+	}
+	json_object_set_new(indexes, "docker.io",
+			    json_pack("{s:s, s:O, s:b, s:b}", "Name", "docker.io", "Mirrors",
+				      mirrors, "Secure", 1, "Official", 1));
+	for (char **i = cfg->insecure_registries; i && *i; i++) {
+		if (strchr(*i, '/'))
+			json_array_append_new(cidrs, json_string(*i));
+		else
+			json_object_set_new(indexes, *i,
+					    json_pack("{s:s, s:[], s:b, s:b}", "Name", *i,
+						      "Mirrors", "Secure", 0, "Official", 0));
+	}
+	return json_pack("{s:o, s:o, s:o}", "InsecureRegistryCIDRs", cidrs, "IndexConfigs",
+			 indexes, "Mirrors", mirrors);
+}
+
 static json_t *runtimes_json(const struct engine_config *cfg)
 {
 	json_t *out = json_pack("{s:{s:s}}", "runc", "path", "runc");
@@ -137,9 +167,7 @@ void api_info(struct http_request *req, struct engine *eng)
 				      "json-file", "none", "Authorization"));
 	json_object_set_new(doc, "IndexServerAddress",
 			    json_string("https://index.docker.io/v1/"));
-	json_object_set_new(doc, "RegistryConfig",
-			    json_pack("{s:[], s:{}, s:[]}", "InsecureRegistryCIDRs", "IndexConfigs",
-				      "Mirrors"));
+	json_object_set_new(doc, "RegistryConfig", registry_config_json(cfg));
 	json_object_set_new(doc, "NFd", json_integer(0));
 	json_object_set_new(doc, "NGoroutines", json_integer(0));
 	json_object_set_new(doc, "HttpProxy", json_string(""));

@@ -521,6 +521,9 @@ def test_registry_mirror_from_daemon_json(layout):
         assert info["RepoTags"] == [name + ":v1"]
         assert info["RepoDigests"][0].startswith(name + "@sha256:")
         assert d.docker("run", "--rm", name + ":v1", "cat", "/m.txt").stdout == "mirror\n"
+        info = d.docker("info").stdout
+        assert "Registry Mirrors:\n  http://%s/\n  http://%s/" % (empty.host, reg.host) in info
+        assert "Insecure Registries:" in info and reg.host in info
     finally:
         try:
             if d.proc and d.proc.poll() is None:
