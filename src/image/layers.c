@@ -123,6 +123,7 @@ void content_unref_locked(struct image_store *s, const char *diff_id)
 	if (!json_object_get(s->content_refs, hex)) {
 		_cleanup_free_ char *p = path_join(s->content_dir, hex);
 		unlink(p);
+		distmeta_drop_locked(s, diff_id);
 	}
 }
 

@@ -32,9 +32,11 @@
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 
 struct job {
 	const char *digest;
+	const char *media_type;
 	int64_t size;
 	char short_id[13];
 	char chain_hex[65];
@@ -707,6 +709,7 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 		{
 			struct job *j = &p.jobs[i];
 			j->digest = json_str(x, "digest");
+			j->media_type = json_str(x, "mediaType");
 			j->size = json_int(x, "size", -1);
 			snprintf(j->chain_hex, sizeof(j->chain_hex), "%s",
 			         digest_hex(rec->chain_ids[i]));
@@ -754,6 +757,11 @@ int image_pull(struct image_store *s, const struct registry_options *o, const ch
 	snprintf(ret->id, sizeof(ret->id), "%s", rec->id);
 	pthread_mutex_lock(&s->lock);
 	rc = commit_locked(&p, &rec, config, config_len, tag_ref, digest_ref, &updated, err);
+	/* where these layers can be found again, for pushes to the same registry */
+	for (size_t k = 0; rc == 0 && k < nlayers; k++)
+		distmeta_add_locked(s, p.jobs[k].diff_id, p.jobs[k].digest, p.jobs[k].size,
+		                    p.jobs[k].media_type ? p.jobs[k].media_type : MT_OCI_LAYER_GZIP,
+		                    ref.domain, ref.path);
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0)
 		goto out;

@@ -99,6 +99,16 @@ json_t *layer_graph_driver(struct image_store *s, char *const *chain_ids);
 void content_unref_locked(struct image_store *s, const char *diff_id);
 void content_ref_locked(struct image_store *s, const char *diff_id);
 
+/* ---- distmeta.c ---- */
+/* Records that compressed blob `digest` unpacks to `diff_id` and that repository
+ * `domain`/`path` holds it. */
+void distmeta_add_locked(struct image_store *s, const char *diff_id, const char *digest,
+                         int64_t size, const char *media_type, const char *domain,
+                         const char *path);
+/* [{"digest", "size", "mediaType", "registry", "repository"}] (new reference; [] if none). */
+json_t *distmeta_get_locked(struct image_store *s, const char *diff_id);
+void distmeta_drop_locked(struct image_store *s, const char *diff_id);
+
 /* ---- small helpers ---- */
 /* "sha256:<hex>" -> "<hex>" (borrowed), the string itself when it has no prefix */
 static inline const char *digest_hex(const char *d)
