@@ -550,3 +550,24 @@ def test_pull_all_tags(docker, registry, layout):
     assert "Status: Downloaded newer image for %s" % ref in r.stdout
     assert docker("run", "--rm", ref + ":b", "cat", "/t").stdout == "b\n"
     assert docker("run", "--rm", ref + ":a", "cat", "/t").stdout == "a\n"
+
+
+def test_push_of_a_pulled_image_uploads_no_layer(docker, registry, layout):
+    name = repo()
+    layout.tag(layout.image([regutil.busybox_entries(), [("p.txt", "file", "p\n")]],
+                            compression=["gzip", "zstd"]), "v1")
+    registry.push_oci(layout.path, "v1", name + ":v1")
+    src = "%s/%s:v1" % (registry.host, name)
+    docker("pull", src)
+    same = "%s/%s:v2" % (registry.host, name)
+    docker("tag", src, same)
+    r = docker("push", same)
+    assert r.stdout.count("Layer already exists") == 2, r.stdout
+    other = "%s/%s-other:v1" % (registry.host, name)
+    docker("tag", src, other)
+    r = docker("push", other)
+    assert r.stdout.count("Mounted from %s" % name) == 2, r.stdout
+    assert "Pushed" not in r.stdout
+    docker("rmi", src, same, other)
+    docker("pull", other)
+    assert docker("run", "--rm", other, "cat", "/p.txt").stdout == "p\n"
