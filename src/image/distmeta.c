@@ -22,8 +22,7 @@ static char *meta_path(struct image_store *s, const char *diff_id)
 }
 
 void distmeta_add_locked(struct image_store *s, const char *diff_id, const char *digest,
-                         int64_t size, const char *media_type, const char *domain,
-                         const char *path)
+                         int64_t size, const char *media_type, const char *domain, const char *path)
 {
 	_cleanup_free_ char *file = meta_path(s, diff_id), *dir = NULL;
 	json_auto_t *doc = json_read_file(file, NULL);
@@ -44,8 +43,8 @@ void distmeta_add_locked(struct image_store *s, const char *diff_id, const char 
 	while (json_array_size(doc) >= MAX_ENTRIES)
 		json_array_remove(doc, 0);
 	json_array_append_new(doc, json_pack("{s:s, s:I, s:s, s:s, s:s}", "digest", digest, "size",
-	                                     (json_int_t)size, "mediaType", media_type,
-	                                     "registry", domain, "repository", path));
+	                                     (json_int_t)size, "mediaType", media_type, "registry",
+	                                     domain, "repository", path));
 	dir = strndup(file, (size_t)(strrchr(file, '/') - file));
 	if (mkdir_p(dir, 0700, NULL) < 0)
 		return;

@@ -131,7 +131,8 @@ static int compress_layer(struct image_store *s, const char *diff_id, char **ret
 				if (w < 0 && errno == EINTR)
 					continue;
 				if (w < 0) {
-					eng_error_make(err, errno, ERR_INTERNAL, "writing %s: %m", dst);
+					eng_error_make(err, errno, ERR_INTERNAL, "writing %s: %m",
+					               dst);
 					goto out;
 				}
 				q += w;
@@ -320,10 +321,9 @@ int image_push(struct image_store *s, const struct registry_options *o, const ch
 		struct img_rec *r = store_find_id_locked(s, img->id);
 		if (r)
 			store_set_digest_locked(s, r, digest_ref, NULL);
-		json_array_foreach(layers, i, d)
-			distmeta_add_locked(s, img->diff_ids[i], json_str(d, "digest"),
-			                    json_int(d, "size", 0), json_str(d, "mediaType"),
-			                    ref.domain, ref.path);
+		json_array_foreach(layers, i, d) distmeta_add_locked(
+		    s, img->diff_ids[i], json_str(d, "digest"), json_int(d, "size", 0),
+		    json_str(d, "mediaType"), ref.domain, ref.path);
 	}
 	pthread_mutex_unlock(&s->lock);
 	rc = 0;
