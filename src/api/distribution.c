@@ -28,6 +28,7 @@ static struct registry_options reg_options(struct engine *eng)
 struct stream {
 	struct http_request *req;
 	int begun;
+	int gone; /* the client stopped reading: a pull is cancelled */
 };
 
 static void stream_msg(void *ctx, json_t *msg)
@@ -38,7 +39,8 @@ static void stream_msg(void *ctx, json_t *msg)
 		http_stream_begin(st->req, 200, "application/json");
 		st->begun = 1;
 	}
-	http_stream_json(st->req, msg);
+	if (http_stream_json(st->req, msg) < 0)
+		__atomic_store_n(&st->gone, 1, __ATOMIC_RELAXED);
 }
 
 static void stream_status(struct stream *st, const char *fmt, const char *a, const char *b)
@@ -78,8 +80,8 @@ static int pull_one(struct http_request *req, struct engine *eng, struct stream 
 	struct image_pull_result res;
 	eng_error_t err;
 
-	if (image_pull(engine_image_store(eng), o, from, tag, platform, auth, stream_msg, st, &res,
-	               &err) < 0) {
+	if (image_pull(engine_image_store(eng), o, from, tag, platform, auth, stream_msg, st,
+	               &st->gone, &res, &err) < 0) {
 		stream_fail(st, &err);
 		return -1;
 	}

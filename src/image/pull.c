@@ -61,6 +61,7 @@ struct pull {
 	struct registry *reg;
 	image_progress_fn progress;
 	void *ctx;
+	const int *cancel;
 	pthread_mutex_t lock; /* jobs' state, the first error, and progress output */
 	pthread_cond_t cond;
 	struct job *jobs;
@@ -182,6 +183,12 @@ static int layer_sink(void *ctx, const void *data, size_t len)
 
 	if (p->failed)
 		return -1;
+	if (p->cancel && __atomic_load_n(p->cancel, __ATOMIC_RELAXED)) {
+		eng_error_t e;
+		eng_error_make(&e, ECANCELED, ERR_INTERNAL, "context canceled");
+		fail(p, &e);
+		return -1;
+	}
 	if (j->size > 0 && j->got + (int64_t)len > j->size) {
 		j->too_long = 1;
 		return -1;
@@ -577,10 +584,10 @@ static int commit_locked(struct pull *p, struct img_rec **recp, const char *conf
 
 int image_pull(struct image_store *s, const struct registry_options *o, const char *name,
                const char *tag, const char *platform, const struct registry_auth *auth,
-               image_progress_fn progress, void *ctx, struct image_pull_result *ret,
-               eng_error_t *err)
+               image_progress_fn progress, void *ctx, const int *cancel,
+               struct image_pull_result *ret, eng_error_t *err)
 {
-	struct pull p = {.s = s, .progress = progress, .ctx = ctx};
+	struct pull p = {.s = s, .progress = progress, .ctx = ctx, .cancel = cancel};
 	struct image_ref ref = {0};
 	struct platform pf;
 	_cleanup_free_ char *full = NULL, *fam_name = NULL, *fam_ref = NULL, *mt = NULL;

@@ -16,11 +16,12 @@ struct image_pull_result {
  * ("os/arch[/variant]", NULL for this host's). Progress goes to `progress` once the
  * registry has answered with a manifest; an error before that was sent nothing. Registry
  * errors come with docker's messages ("manifest for X not found: ...", "pull access
- * denied for X, ..."). */
+ * denied for X, ..."). `cancel` (may be NULL) is polled as data arrives: set, the pull
+ * stops and fails, as docker cancels a pull whose client went away. */
 int image_pull(struct image_store *s, const struct registry_options *o, const char *name,
                const char *tag, const char *platform, const struct registry_auth *auth,
-               image_progress_fn progress, void *ctx, struct image_pull_result *ret,
-               eng_error_t *err);
+               image_progress_fn progress, void *ctx, const int *cancel,
+               struct image_pull_result *ret, eng_error_t *err);
 
 /* The tags of repository `name` in its registry (for `docker pull --all-tags`); strv. */
 int image_remote_tags(const struct registry_options *o, const char *name,
