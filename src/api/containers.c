@@ -646,8 +646,8 @@ out:
 void api_container_attach(struct http_request *req, struct engine *eng)
 {
 	struct container *c = path_container(req, eng);
-	_cleanup_free_ char *pending = NULL, *head = NULL;
-	size_t npending = 0, head_len = 0;
+	_cleanup_free_ char *pending = NULL;
+	size_t npending = 0;
 	unsigned flags = 0;
 	eng_error_t err;
 	struct shim_attach a = {0};
@@ -669,21 +669,14 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	if (http_query_bool(req, "stderr", 0))
 		flags |= SHIM_STDERR;
 	http_body_discard(req);
-	fd = http_hijack_deferred(req,
-				  tty ? "application/vnd.docker.raw-stream"
-				      : "application/vnd.docker.multiplexed-stream",
-				  &head, &head_len, &pending, &npending);
+	fd = http_hijack(req,
+			 tty ? "application/vnd.docker.raw-stream"
+			     : "application/vnd.docker.multiplexed-stream",
+			 &pending, &npending);
+	if (fd < 0)
+		goto out;
 	if (npending)
 		log_debug("attach %.12s: %zu early stdin bytes dropped", c->id, npending);
-	if (http_query_bool(req, "logs", 0) || !http_query_bool(req, "stream", 0) || flags == 0) {
-		/* nothing to register first: answer now */
-		if (write_all(fd, head, head_len) < 0) {
-			close(fd);
-			goto out;
-		}
-		free(head);
-		head = NULL;
-	}
 	if (http_query_bool(req, "logs", 0)) {
 		_cleanup_free_ char *path = engine_container_log_path(eng, c);
 		struct log_out o = {.fd = fd, .tty = tty, .want_stdout = !!(flags & SHIM_STDOUT),
@@ -697,7 +690,7 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	}
 	a.fd = fd;
 	a.flags = flags;
-	if (engine_container_attach(eng, c, &a, head, head_len, &err) < 0)
+	if (engine_container_attach(eng, c, &a, &err) < 0)
 		log_warn("attach %.12s: %s", c->id, err.msg);
 out:
 	container_unref(eng, c);

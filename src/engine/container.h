@@ -84,12 +84,9 @@ enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
 int engine_container_wait(struct engine *eng, struct container *c, enum wait_condition cond,
 			  int (*gone)(void *), void *ctx, int *ret_code, eng_error_t *err);
 /* Attach a hijacked client (a->fd, consumed): handed to the shim when running, kept until
- * start otherwise. `greeting` (the HTTP response head, may be NULL) is written to the client
- * first, under the container's operation lock: a client that starts the container once it
- * reads it cannot get ahead of the attach and lose output. */
+ * start otherwise. */
 int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *a, const char *greeting,
-			    size_t greeting_len, eng_error_t *err);
+			    const struct shim_attach *a, eng_error_t *err);
 
 /* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
 int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);

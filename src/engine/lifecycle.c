@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -828,34 +827,14 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 	return rc;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *ap, const char *greeting,
-			    size_t greeting_len, eng_error_t *err)
+			    const struct shim_attach *ap, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
 	struct shim_attach a = *ap;
 	int running, rc = 0;
 
 	pthread_mutex_lock(&c->op_lock);
-	if (greeting && send_all(a.fd, greeting, greeting_len) < 0) {
-		pthread_mutex_unlock(&c->op_lock);
-		close(a.fd);
-		return eng_error_make(err, errno, ERR_INTERNAL, "attach: client went away");
-	}
 	pthread_mutex_lock(&eng->lock);
 	running = is_running(c);
 	if (!running) {

@@ -488,28 +488,28 @@ void http_stream_end(struct http_request *req)
 		req->keep_alive = 0;
 }
 
-int http_hijack_deferred(struct http_request *req, const char *content_type, char **ret_head,
-			 size_t *ret_head_len, char **ret_pending, size_t *ret_npending)
+int http_hijack(struct http_request *req, const char *content_type, char **ret_pending,
+		size_t *ret_npending)
 {
 	struct http_conn *c = req->conn;
 	const char *upgrade = http_header(req, "Upgrade");
+	char head[512];
 	int n;
 
 	if (upgrade)
-		n = asprintf(ret_head,
+		n = snprintf(head, sizeof(head),
 			     "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\n"
 			     "Upgrade: tcp\r\nApi-Version: 1.51\r\n\r\n",
 			     content_type);
 	else
-		n = asprintf(ret_head,
+		n = snprintf(head, sizeof(head),
 			     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nApi-Version: 1.51\r\n\r\n",
 			     content_type);
-	if (n < 0)
-		abort();
-	*ret_head_len = (size_t)n;
 	req->responded = 1;
 	req->hijacked = 1;
 	req->keep_alive = 0;
+	if (write_all(req->fd, head, (size_t)n) < 0)
+		return -1;
 	*ret_npending = c->end - c->start;
 	*ret_pending = NULL;
 	if (*ret_npending) {
@@ -518,23 +518,6 @@ int http_hijack_deferred(struct http_request *req, const char *content_type, cha
 		c->start = c->end;
 	}
 	return req->fd;
-}
-
-int http_hijack(struct http_request *req, const char *content_type, char **ret_pending,
-		size_t *ret_npending)
-{
-	char *head = NULL;
-	size_t len;
-	int fd = http_hijack_deferred(req, content_type, &head, &len, ret_pending, ret_npending);
-	int rc = write_all(fd, head, len);
-
-	free(head);
-	if (rc < 0) {
-		free(*ret_pending);
-		*ret_pending = NULL;
-		return -1;
-	}
-	return fd;
 }
 
 /* ---- parsing and the connection loop ---- */

@@ -70,11 +70,6 @@ void http_stream_end(struct http_request *req);
  * *ret_pending and *ret_npending (caller frees). -1 on error. */
 int http_hijack(struct http_request *req, const char *content_type, char **ret_pending,
 		size_t *ret_npending);
-/* The same, except that the status line and headers are not written but returned in
- * *ret_head (caller frees and sends): attach must not let the client go on (and start the
- * container) before the connection is registered to receive the output. */
-int http_hijack_deferred(struct http_request *req, const char *content_type, char **ret_head,
-			 size_t *ret_head_len, char **ret_pending, size_t *ret_npending);
 
 /* Writes all of buf to fd (EINTR, short writes, MSG_NOSIGNAL on sockets). */
 int write_all(int fd, const void *buf, size_t len);
