@@ -393,7 +393,7 @@ int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns)
 {
 	int64_t d;
 	char *end;
-	double secs;
+	long long secs;
 
 	if (!*s)
 		return -1;
@@ -410,11 +410,24 @@ int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns)
 		*ret_ns = (int64_t)timegm(&tm) * 1000000000LL;
 		return 0;
 	}
-	secs = strtod(s, &end);
-	if (*end || end == s)
+	/* "seconds[.fraction]" as the docker CLI sends it: integers, because a double loses the
+	 * nanoseconds that make --since/--until bounds exact */
+	errno = 0;
+	secs = strtoll(s, &end, 10);
+	if (end == s || errno || secs > INT64_MAX / 1000000000LL || secs < INT64_MIN / 1000000000LL)
 		return -1;
-	*ret_ns = (int64_t)(secs * 1e9);
-	return 0;
+	*ret_ns = secs * 1000000000LL;
+	if (*end == '.') {
+		int64_t frac = 0, scale = 100000000LL;
+		const char *p = end + 1;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
+		*ret_ns += s[0] == '-' ? -frac : frac;
+		end = (char *)p;
+	}
+	return *end ? -1 : 0;
 }
 
 int parse_size(const char *s, int64_t *ret)

@@ -509,3 +509,41 @@ json_t *engine_container_summary(struct engine *eng, struct container *c, int si
 		add_sizes(eng, c, doc);
 	return doc;
 }
+
+/* moby's ReplaceOrAppendEnvValues: "K=V" replaces K or is appended; a bare "K" unsets K. */
+static char **env_merge(char **env, char *const *over)
+{
+	for (; over && *over; over++) {
+		const char *eq = strchr(*over, '=');
+		size_t klen = eq ? (size_t)(eq - *over) : strlen(*over);
+		size_t i, n = strv_len(env);
+		for (i = 0; i < n; i++)
+			if (!strncmp(env[i], *over, klen) && env[i][klen] == '=')
+				break;
+		if (i < n && eq) {
+			free(env[i]);
+			env[i] = strdup(*over);
+		} else if (i < n) {
+			free(env[i]);
+			memmove(&env[i], &env[i + 1], (n - i) * sizeof(*env));
+		} else if (eq) {
+			env = strv_push(env, *over);
+		}
+	}
+	return env;
+}
+
+char **container_process_env(struct container *c, int tty, char *const *extra)
+{
+	_cleanup_strv_ char **cenv = NULL;
+	char **env = NULL, buf[512];
+
+	env = strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(buf, sizeof(buf), "HOSTNAME=%s", json_str(c->config, "Hostname") ?: "");
+	env = strv_push(env, buf);
+	if (tty)
+		env = strv_push(env, "TERM=xterm");
+	json_strv(c->config, "Env", &cenv, NULL);
+	env = env_merge(env, cenv);
+	return env_merge(env, extra);
+}

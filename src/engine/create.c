@@ -95,33 +95,34 @@ static int check_types(json_t *obj, const char *where, const struct field_type *
 	return 0;
 }
 
-/* Env entries by key: user values replace the image's. */
+static size_t env_key_len(const char *s)
+{
+	return strcspn(s, "=");
+}
+
+/* moby's merge(): the user's entries, then the image's whose key the user did not give
+ * ("K" without a value counts: it unsets K when the process starts). */
 static json_t *merge_env(json_t *image_env, json_t *user_env)
 {
-	json_t *out = json_array(), *v;
-	size_t i;
+	json_t *out = json_array(), *v, *u;
+	size_t i, j;
 
-	json_array_foreach(image_env, i, v) json_array_append(out, v);
-	json_array_foreach(user_env, i, v)
+	json_array_foreach(user_env, i, v) if (json_is_string(v)) json_array_append(out, v);
+	json_array_foreach(image_env, i, v)
 	{
 		const char *s = json_string_value(v);
-		size_t klen;
+		int found = 0;
 		if (!s)
 			continue;
-		klen = strcspn(s, "=");
-		size_t j;
-		json_t *e;
-		int replaced = 0;
-		json_array_foreach(out, j, e)
+		json_array_foreach(user_env, j, u)
 		{
-			const char *es = json_string_value(e);
-			if (!strncmp(es, s, klen) && (es[klen] == '=' || es[klen] == 0)) {
-				json_array_set(out, j, v);
-				replaced = 1;
+			const char *us = json_string_value(u);
+			if (us && env_key_len(us) == env_key_len(s) && !strncmp(us, s, env_key_len(s))) {
+				found = 1;
 				break;
 			}
 		}
-		if (!replaced)
+		if (!found)
 			json_array_append(out, v);
 	}
 	return out;

@@ -43,6 +43,10 @@ json_t *container_to_json(struct container *c);
 struct container *container_from_json(json_t *doc);
 void container_free(struct container *c);
 char *container_dir(struct engine *eng, const char *id);
+/* A process's environment as dockerd's CreateDaemonEnvironment makes it: PATH, HOSTNAME and
+ * TERM (tty), overridden by the container's Env, then by `extra` (an exec's Env); a bare "K"
+ * unsets K (moby's ReplaceOrAppendEnvValues). */
+char **container_process_env(struct container *c, int tty, char *const *extra);
 /* A free generated name (caller frees); called with eng->lock held. */
 char *names_generate(struct engine *eng);
 struct container *container_by_name_locked(struct engine *eng, const char *name);

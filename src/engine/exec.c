@@ -288,45 +288,6 @@ static int check_container_locked(struct container *c, const char *name, eng_err
 	return 0;
 }
 
-/* moby's ReplaceOrAppendEnvValues: "K=V" replaces K or is appended; a bare "K" unsets K. */
-static char **env_merge(char **env, char *const *over)
-{
-	for (; over && *over; over++) {
-		const char *eq = strchr(*over, '=');
-		size_t klen = eq ? (size_t)(eq - *over) : strlen(*over);
-		size_t i, n = strv_len(env);
-		for (i = 0; i < n; i++)
-			if (!strncmp(env[i], *over, klen) && env[i][klen] == '=')
-				break;
-		if (i < n && eq) {
-			free(env[i]);
-			env[i] = strdup(*over);
-		} else if (i < n) {
-			free(env[i]);
-			memmove(&env[i], &env[i + 1], (n - i) * sizeof(*env));
-		} else if (eq) {
-			env = strv_push(env, *over);
-		}
-	}
-	return env;
-}
-
-/* dockerd's CreateDaemonEnvironment for the exec, then the container's and the exec's Env. */
-static char **exec_env(struct container *c, int tty, char *const *extra)
-{
-	_cleanup_strv_ char **cenv = NULL;
-	char **env = NULL, buf[512];
-
-	env = strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	snprintf(buf, sizeof(buf), "HOSTNAME=%s", json_str(c->config, "Hostname") ?: "");
-	env = strv_push(env, buf);
-	if (tty)
-		env = strv_push(env, "TERM=xterm");
-	json_strv(c->config, "Env", &cenv, NULL);
-	env = env_merge(env, cenv);
-	return env_merge(env, extra);
-}
-
 static json_t *container_spec(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
@@ -395,7 +356,7 @@ int engine_exec_create(struct engine *eng, struct container *c, const char *name
 	random_hex_id(e->id);
 	e->argv = TAKE_PTR(argv);
 	e->tty = json_bool(body, "Tty", 0);
-	e->env = exec_env(c, e->tty, env);
+	e->env = container_process_env(c, e->tty, env);
 	e->user = dup_or_null(user && *user ? user : json_str(c->config, "User"));
 	e->workdir = dup_or_null(wd && *wd ? wd : json_str(c->config, "WorkingDir"));
 	e->detach_keys = dup_or_null(json_str(body, "DetachKeys"));

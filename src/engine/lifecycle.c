@@ -141,26 +141,6 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	return write_file_atomic(resolv, rc, strlen(rc), err);
 }
 
-static char **container_env(struct container *c)
-{
-	char **env = NULL, **user = NULL, buf[512];
-	int has_path = 0;
-
-	json_strv(c->config, "Env", &user, NULL);
-	for (char **p = user; p && *p; p++)
-		has_path |= !strncmp(*p, "PATH=", 5);
-	if (!has_path)
-		env = strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	snprintf(buf, sizeof(buf), "HOSTNAME=%s", json_str(c->config, "Hostname"));
-	env = strv_push(env, buf);
-	if (json_bool(c->config, "Tty", 0))
-		env = strv_push(env, "TERM=xterm");
-	for (char **p = user; p && *p; p++)
-		env = strv_push(env, *p);
-	strv_free(user);
-	return env;
-}
-
 static int seccomp_unconfined(struct container *c)
 {
 	json_t *opts = json_object_get(c->host_config, "SecurityOpt"), *o;
@@ -197,7 +177,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		args = strv_push(args, *p);
 	if (mounts_start(eng, c, rootfs, &binds, &extra_mounts, err) < 0)
 		return -1;
-	env = container_env(c);
+	env = container_process_env(c, json_bool(c->config, "Tty", 0), NULL);
 	if (asprintf(&cgpath, "/berth/%s", c->id) < 0)
 		abort();
 	struct oci_spec_opts o = {

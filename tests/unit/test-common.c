@@ -42,6 +42,10 @@ static int test_durations(void)
 	CHECK(parse_time_filter("1700000000", 0, &ns) == 0 && ns == 1700000000LL * 1000000000LL);
 	CHECK(parse_time_filter("1700000000.5", 0, &ns) == 0 &&
 	      ns == 1700000000LL * 1000000000LL + 500000000LL);
+	/* the nanoseconds survive: a double would round them */
+	CHECK(parse_time_filter("1763868000.123456789", 0, &ns) == 0 &&
+	      ns == 1763868000123456789LL);
+	CHECK(parse_time_filter("1700000000.", 0, &ns) < 0);
 	CHECK(parse_time_filter("nonsense", 0, &ns) < 0);
 	return 0;
 }
