@@ -58,7 +58,7 @@ static const struct route routes[] = {
 	{"GET", "/containers/{id}/stats", NULL, "container stats"},
 	{"POST", "/containers/{id}/pause", api_container_pause},
 	{"POST", "/containers/{id}/unpause", api_container_unpause},
-	{"POST", "/containers/{id}/update", NULL, "container update"},
+	{"POST", "/containers/{id}/update", api_container_update},
 	{"HEAD", "/containers/{id}/archive", NULL, "docker cp"},
 	{"GET", "/containers/{id}/archive", NULL, "docker cp"},
 	{"PUT", "/containers/{id}/archive", NULL, "docker cp"},

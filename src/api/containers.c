@@ -347,6 +347,20 @@ void api_container_pause(struct http_request *req, struct engine *eng)
 	container_unref(eng, c);
 }
 
+void api_container_update(struct http_request *req, struct engine *eng)
+{
+	json_auto_t *body = NULL;
+	eng_error_t err;
+	struct container *c = path_container(req, eng);
+	if (!c)
+		return;
+	if (http_body_json(req, &body, &err) < 0 || engine_container_update(eng, c, body, &err) < 0)
+		http_reply_err(req, &err);
+	else
+		http_reply_json(req, 200, json_pack("{s:[]}", "Warnings"));
+	container_unref(eng, c);
+}
+
 void api_container_unpause(struct http_request *req, struct engine *eng)
 {
 	eng_error_t err;

@@ -90,6 +90,9 @@ int engine_container_attach(struct engine *eng, struct container *c,
 
 /* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
 int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);
+/* docker update: `upd` is the UpdateConfig body (resources and RestartPolicy). */
+int engine_container_update(struct engine *eng, struct container *c, const json_t *upd,
+			    eng_error_t *err);
 int engine_container_unpause(struct engine *eng, struct container *c, eng_error_t *err);
 
 /* Resizes the container's terminal. ERR_CONFLICT when not running or without a TTY. */
