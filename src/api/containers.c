@@ -115,12 +115,19 @@ static int match_exited(const char *v, void *ctx)
 	return c->status == CTR_EXITED && c->finished_ns > 0 && c->exit_code == atoi(v);
 }
 
-static int container_matches(struct container *c, struct list_filter *lf)
+static int match_string(const char *v, void *ctx)
+{
+	return !strcmp(v, ctx);
+}
+
+static int container_matches(struct engine *eng, struct container *c, struct list_filter *lf)
 {
 	if (!any_value(filters_get(lf->f, "id"), match_id, c) ||
 	    !any_value(filters_get(lf->f, "name"), match_name, c) ||
 	    !any_value(filters_get(lf->f, "status"), match_status, c) ||
 	    !any_value(filters_get(lf->f, "exited"), match_exited, c) ||
+	    !any_value(filters_get(lf->f, "health"), match_string,
+		       engine_container_health(eng, c, (char[16]){0})) ||
 	    !filters_match_labels(lf->f, "label", json_object_get(c->config, "Labels")) ||
 	    !filters_match_labels(lf->f, "label!", json_object_get(c->config, "Labels")))
 		return 0;
@@ -157,6 +164,17 @@ static int list_filter_init(struct engine *eng, struct list_filter *lf, const ch
 		if (!found)
 			return eng_error_make(err, EINVAL, ERR_INVALID,
 					      "invalid filter 'status=%s'", json_string_value(v));
+	}
+	json_array_foreach(filters_get(lf->f, "health"), i, v)
+	{
+		static const char *ok[] = {"starting", "healthy", "unhealthy", "none"};
+		int found = 0;
+		for (size_t k = 0; k < 4; k++)
+			found |= !strcmp(ok[k], json_string_value(v));
+		if (!found)
+			return eng_error_make(err, EINVAL, ERR_INVALID,
+					      "Unrecognised filter value for health: %s",
+					      json_string_value(v));
 	}
 	json_array_foreach(filters_get(lf->f, "exited"), i, v)
 	{
@@ -214,7 +232,7 @@ void api_containers_list(struct http_request *req, struct engine *eng)
 		int running = engine_container_is_running(eng, c);
 		if (!all && !running && !filters_get(lf.f, "status") && !filters_get(lf.f, "exited"))
 			continue;
-		if (!container_matches(c, &lf))
+		if (!container_matches(eng, c, &lf))
 			continue;
 		if (limit > 0 && (long long)json_array_size(out) >= limit)
 			break;

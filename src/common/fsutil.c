@@ -430,6 +430,50 @@ int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns)
 	return *end ? -1 : 0;
 }
 
+/* "<int>[.<frac>]" of v/unit with the fraction's trailing zeros dropped. */
+static int format_fraction(char *out, size_t cap, int64_t v, int64_t unit, int digits)
+{
+	int n = snprintf(out, cap, "%lld", (long long)(v / unit));
+	int64_t frac = v % unit;
+	if (frac) {
+		char f[24];
+		snprintf(f, sizeof(f), "%0*lld", digits, (long long)frac);
+		for (size_t l = strlen(f); l && f[l - 1] == '0'; l--)
+			f[l - 1] = 0;
+		n += snprintf(out + n, cap - (size_t)n, ".%s", f);
+	}
+	return n;
+}
+
+void format_duration(int64_t ns, char out[40])
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+	int64_t v = (int64_t)(u > INT64_MAX ? INT64_MAX : u);
+	char num[32];
+
+	if (v == 0) {
+		strcpy(out, "0s");
+	} else if (v < 1000) {
+		snprintf(out, 40, "%s%lldns", sign, (long long)v);
+	} else if (v < 1000000) {
+		format_fraction(num, sizeof(num), v, 1000, 3);
+		snprintf(out, 40, "%s%sµs", sign, num);
+	} else if (v < 1000000000) {
+		format_fraction(num, sizeof(num), v, 1000000, 6);
+		snprintf(out, 40, "%s%sms", sign, num);
+	} else {
+		int64_t h = v / 3600000000000LL, m = v / 60000000000LL % 60;
+		format_fraction(num, sizeof(num), v % 60000000000LL, 1000000000, 9);
+		if (h)
+			snprintf(out, 40, "%s%lldh%lldm%ss", sign, (long long)h, (long long)m, num);
+		else if (m)
+			snprintf(out, 40, "%s%lldm%ss", sign, (long long)m, num);
+		else
+			snprintf(out, 40, "%s%ss", sign, num);
+	}
+}
+
 int parse_size(const char *s, int64_t *ret)
 {
 	char *end;

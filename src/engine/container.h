@@ -44,6 +44,9 @@ struct container {
 	int64_t restart_delay_ms;
 	int monitor_fd;     /* pidfd of the shim while running, -1 otherwise */
 	json_t *mounts;     /* docker's MountPoints, see mounts.c; NULL before create */
+	json_t *health;     /* docker's State.Health once a health check ran; see health.c */
+	unsigned health_gen; /* the running health monitor's generation */
+	int health_monitored;
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;
@@ -109,6 +112,8 @@ char *engine_container_bundle(struct engine *eng, const struct container *c);
 int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, size_t *ret_n,
 			  eng_error_t *err);
 int engine_container_is_running(struct engine *eng, struct container *c);
+/* The health status for filters: starting, healthy, unhealthy, or none without a check. */
+char *engine_container_health(struct engine *eng, struct container *c, char out[16]);
 /* Counts for /info. */
 void engine_container_counts(struct engine *eng, int *total, int *running, int *paused,
 			     int *stopped);

@@ -134,6 +134,42 @@ static int is_empty(json_t *v)
 	       (json_is_string(v) && !*json_string_value(v));
 }
 
+/* dockerd's bounds: a duration given is at least 1ms, retries not negative. */
+static int check_healthcheck(const json_t *hc, eng_error_t *err)
+{
+	static const char *const durations[] = {"Interval", "Timeout", "StartPeriod",
+						"StartInterval"};
+	for (size_t i = 0; i < 4; i++) {
+		long long v = json_int(hc, durations[i], 0);
+		if (v != 0 && v < 1000000)
+			return eng_error_make(err, EINVAL, ERR_INVALID,
+					      "%s in Healthcheck cannot be less than 1ms",
+					      durations[i]);
+	}
+	if (json_int(hc, "Retries", 0) < 0)
+		return eng_error_make(err, EINVAL, ERR_INVALID,
+				      "Retries in Healthcheck cannot be negative");
+	return 0;
+}
+
+/* moby's merge: the user's Healthcheck, its unset fields from the image's. */
+static void merge_healthcheck(json_t *cfg, const json_t *image_hc)
+{
+	json_t *hc = json_object_get(cfg, "Healthcheck");
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(image_hc) || !json_is_object(hc))
+		return;
+	json_object_foreach((json_t *)image_hc, key, v)
+	{
+		json_t *mine = json_object_get(hc, key);
+		if (!mine || json_is_null(mine) || (json_is_integer(mine) && !json_integer_value(mine)) ||
+		    (json_is_array(mine) && !json_array_size(mine)))
+			json_object_set(hc, key, v);
+	}
+}
+
 /* Config as docker shows it: the request's Config filled in from the image's. */
 static json_t *merge_config(json_t *req, const json_t *image_cfg)
 {
@@ -164,6 +200,7 @@ static json_t *merge_config(json_t *req, const json_t *image_cfg)
 		if (is_empty(json_object_get(cfg, copy_if_empty[i])) &&
 		    json_object_get(ic, copy_if_empty[i]))
 			json_object_set(cfg, copy_if_empty[i], json_object_get(ic, copy_if_empty[i]));
+	merge_healthcheck(cfg, ic ? json_object_get(ic, "Healthcheck") : NULL);
 	static const char *maps[] = {"Labels", "ExposedPorts", "Volumes"};
 	for (size_t i = 0; i < 3; i++) {
 		json_t *m = json_object(), *im = ic ? json_object_get(ic, maps[i]) : NULL;
@@ -319,6 +356,8 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 				      "the working directory '%s' is invalid, it needs to be an "
 				      "absolute path",
 				      wd);
+	if (check_healthcheck(json_object_get(cfg_req, "Healthcheck"), err) < 0)
+		return -1;
 	const char *ss = json_str(cfg_req, "StopSignal");
 	if (ss && *ss && signal_parse(ss) < 0)
 		return eng_error_make(err, EINVAL, ERR_INVALID, "invalid signal: %s", ss);

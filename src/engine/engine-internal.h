@@ -54,6 +54,10 @@ struct container *container_by_name_locked(struct engine *eng, const char *name)
 /* Freezes (1) or thaws (0) c's cgroup and waits for the kernel to finish. */
 int container_freeze(const struct container *c, int frozen, eng_error_t *err);
 
+/* health.c: starts or stops c's health monitor to suit its state (running, not paused,
+ * with a health check); `fresh` after a start: the status begins again at "starting". */
+void health_monitor_locked(struct engine *eng, struct container *c, int fresh);
+
 /* Starts watching c's shim; called with eng->lock held. */
 void monitor_watch(struct engine *eng, struct container *c);
 /* Records an exit read from the shim; called with eng->lock held. */

@@ -165,6 +165,7 @@ int containers_restore(struct engine *eng, eng_error_t *err)
 			if (c->status == CTR_RESTARTING)
 				c->status = CTR_RUNNING;
 			monitor_watch(eng, c);
+			health_monitor_locked(eng, c, 1);
 		} else {
 			container_exited(eng, c);
 		}

@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -613,4 +614,36 @@ int engine_exec_resize(struct engine *eng, struct exec *e, unsigned rows, unsign
 	if (rc < 0)
 		return -1;
 	return shim_resize(dir, rows, cols, err);
+}
+
+/* ---- for the daemon's own execs (health checks) ---- */
+
+int engine_exec_wait(struct engine *eng, struct exec *e, int64_t timeout_ms, int *ret_code)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	deadline_after_ms(&ts, timeout_ms);
+	pthread_mutex_lock(&eng->lock);
+	for (;;) {
+		exec_poll_exit_locked(eng, e);
+		if (e->exited || !e->running)
+			break;
+		if (pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) == ETIMEDOUT) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0)
+		*ret_code = e->exited ? e->exit_code : -1;
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+void engine_exec_kill(struct engine *eng, struct exec *e, int sig)
+{
+	pthread_mutex_lock(&eng->lock);
+	if (e->running && e->pid > 0)
+		kill(e->pid, sig);
+	pthread_mutex_unlock(&eng->lock);
 }

@@ -304,6 +304,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	c->stop_requested = 0;
 	free(c->error);
 	c->error = NULL;
+	health_monitor_locked(eng, c, 1);
 	container_save(eng, c);
 	container_event_locked(eng, c, "start", NULL);
 	monitor_watch(eng, c);
@@ -365,6 +366,7 @@ static void thaw_after_signal_locked(struct engine *eng, struct container *c)
 	}
 	c->status = CTR_RUNNING;
 	container_event_locked(eng, c, "unpause", NULL);
+	health_monitor_locked(eng, c, 0);
 }
 
 static int stop_locked(struct engine *eng, struct container *c, int timeout, int sig,
@@ -714,6 +716,7 @@ void container_exited(struct engine *eng, struct container *c)
 	c->pid = 0;
 	c->shim_pid = 0;
 	c->exit_seq++;
+	health_monitor_locked(eng, c, 0);
 	char code[16];
 	snprintf(code, sizeof(code), "%d", c->exit_code);
 	if (c->oom_killed)

@@ -67,6 +67,7 @@ int engine_container_pause(struct engine *eng, struct container *c, eng_error_t 
 		pthread_mutex_lock(&eng->lock);
 		if (c->status == CTR_RUNNING) {
 			c->status = CTR_PAUSED;
+			health_monitor_locked(eng, c, 0);
 			container_save(eng, c);
 			container_event_locked(eng, c, "pause", NULL);
 			pthread_cond_broadcast(&eng->changed);
@@ -90,6 +91,7 @@ int engine_container_unpause(struct engine *eng, struct container *c, eng_error_
 		pthread_mutex_lock(&eng->lock);
 		if (c->status == CTR_PAUSED) {
 			c->status = CTR_RUNNING;
+			health_monitor_locked(eng, c, 0);
 			container_save(eng, c);
 			container_event_locked(eng, c, "unpause", NULL);
 			pthread_cond_broadcast(&eng->changed);
