@@ -701,12 +701,13 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	if (http_query_bool(req, "stderr", 0))
 		flags |= SHIM_STDERR;
 	http_body_discard(req);
+	engine_container_attach_begin(eng, c);
 	fd = http_hijack(req,
 			 tty ? "application/vnd.docker.raw-stream"
 			     : "application/vnd.docker.multiplexed-stream",
 			 &pending, &npending);
 	if (fd < 0)
-		goto out;
+		goto out_end;
 	if (npending)
 		log_debug("attach %.12s: %zu early stdin bytes dropped", c->id, npending);
 	if (http_query_bool(req, "logs", 0)) {
@@ -718,12 +719,15 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	}
 	if (!http_query_bool(req, "stream", 0) || flags == 0) {
 		close(fd);
-		goto out;
+		goto out_end;
 	}
 	a.fd = fd;
 	a.flags = flags;
-	if (engine_container_attach(eng, c, &a, &err) < 0)
+	if (engine_container_attach_end(eng, c, &a, &err) < 0)
 		log_warn("attach %.12s: %s", c->id, err.msg);
+	goto out;
+out_end:
+	engine_container_attach_end(eng, c, NULL, &err);
 out:
 	container_unref(eng, c);
 }

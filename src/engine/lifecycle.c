@@ -268,6 +268,12 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	if (ms)
 		parse_size(ms, &max_size);
 	pthread_mutex_lock(&eng->lock);
+	/* an attach whose 101 the client has seen comes before the start it then sent */
+	struct timespec ts;
+	deadline_after_ms(&ts, 5000);
+	while (c->attaching > 0 &&
+	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
+		;
 	attach = c->pending;
 	nattach = c->npending;
 	c->pending = NULL;
@@ -810,24 +816,55 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 	return rc;
 }
 
-int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *ap, eng_error_t *err)
+void engine_container_attach_begin(struct engine *eng, struct container *c)
+{
+	pthread_mutex_lock(&eng->lock);
+	c->attaching++;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+static void pending_add_locked(struct container *c, const struct shim_attach *a)
+{
+	c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*c->pending));
+	c->pending[c->npending++] = *a;
+}
+
+static void attach_done_locked(struct engine *eng, struct container *c)
+{
+	c->attaching--;
+	pthread_cond_broadcast(&eng->changed);
+}
+
+int engine_container_attach_end(struct engine *eng, struct container *c,
+				const struct shim_attach *ap, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
-	struct shim_attach a = *ap;
 	int running, rc = 0;
 
-	pthread_mutex_lock(&c->op_lock);
+	if (!ap) {
+		pthread_mutex_lock(&eng->lock);
+		attach_done_locked(eng, c);
+		pthread_mutex_unlock(&eng->lock);
+		return 0;
+	}
+	/* a start waiting for this attach holds op_lock: keep it for the next start without */
 	pthread_mutex_lock(&eng->lock);
 	running = is_running(c);
-	if (!running) {
-		c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*c->pending));
-		c->pending[c->npending++] = a;
-	}
+	if (!running)
+		pending_add_locked(c, ap);
+	attach_done_locked(eng, c);
 	pthread_mutex_unlock(&eng->lock);
-	if (running)
-		rc = shim_attach(bundle, &a, err);
-	pthread_mutex_unlock(&c->op_lock);
+	if (running) {
+		pthread_mutex_lock(&c->op_lock);
+		pthread_mutex_lock(&eng->lock);
+		running = is_running(c);
+		if (!running) /* stopped meanwhile: for the next start, as before */
+			pending_add_locked(c, ap);
+		pthread_mutex_unlock(&eng->lock);
+		if (running)
+			rc = shim_attach(bundle, ap, err);
+		pthread_mutex_unlock(&c->op_lock);
+	}
 	if (rc == 0)
 		engine_container_event(eng, c, "attach", NULL);
 	return rc;
