@@ -22,6 +22,7 @@ struct engine {
 	struct image_store *images;
 	struct volume_store *volumes;
 	json_t *seccomp;          /* OCI seccomp object for docker's default caps */
+	json_t *seccomp_profile;  /* the profile in docker's format, for other capability sets */
 	char *shim_path;
 	char *runtime_root;       /* <exec-root>/runc */
 

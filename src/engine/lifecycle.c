@@ -10,6 +10,7 @@
 #include "events.h"
 #include "mounts.h"
 #include "resources.h"
+#include "security.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -141,19 +142,6 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	return write_file_atomic(resolv, rc, strlen(rc), err);
 }
 
-static int seccomp_unconfined(struct container *c)
-{
-	json_t *opts = json_object_get(c->host_config, "SecurityOpt"), *o;
-	size_t i;
-	json_array_foreach(opts, i, o)
-	{
-		const char *s = json_string_value(o);
-		if (s && (!strcmp(s, "seccomp=unconfined") || !strcmp(s, "seccomp:unconfined")))
-			return 1;
-	}
-	return json_bool(c->host_config, "Privileged", 0);
-}
-
 /* Writes <bundle>/config.json. */
 static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
 			const char *bundle, eng_error_t *err)
@@ -195,12 +183,12 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		.hostname_path = hostname,
 		.resolv_path = resolv,
 		.netns_path = netmode && !strcmp(netmode, "host") ? "/proc/1/ns/net" : NULL,
-		.seccomp = seccomp_unconfined(c) ? NULL : eng->seccomp,
 		.cgroups_path = cgpath,
 		.shm_size = json_int(c->host_config, "ShmSize", 0),
 	};
 	spec = oci_spec_build(&o, err);
-	if (!spec || host_config_apply(spec, c->host_config, err) < 0)
+	if (!spec || host_config_apply(spec, c->host_config, err) < 0 ||
+	    security_apply(eng, c, spec, err) < 0)
 		return -1;
 	if (mkdir_p(bundle, 0700, err) < 0)
 		return -1;
@@ -322,6 +310,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 fail:
 	if (rootfs)
 		image_rootfs_unmount(eng->images, c->id, NULL);
+	security_release(eng, c);
 	pthread_mutex_lock(&eng->lock);
 	free(c->error);
 	c->error = strdup(err->msg);
@@ -730,6 +719,7 @@ void container_exited(struct engine *eng, struct container *c)
 	container_event_locked(eng, c, "die", json_pack("{s:s}", "exitCode", code));
 	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
+	security_release(eng, c);
 	if (restart_wanted(c) && !eng->stopping) {
 		schedule_restart(eng, c);
 		return;
