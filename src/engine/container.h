@@ -106,6 +106,10 @@ char *engine_container_bundle(struct engine *eng, const struct container *c);
 int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, size_t *ret_n,
 			  eng_error_t *err);
 int engine_container_is_running(struct engine *eng, struct container *c);
+/* One resource-usage sample in docker's stats JSON (read, cpu_stats, memory_stats, ...;
+ * no preread or precpu_stats, which are the caller's previous sample). A container that is
+ * not running gets docker's zeroed document. New reference. */
+json_t *engine_container_stats(struct engine *eng, struct container *c);
 /* Counts for /info. */
 void engine_container_counts(struct engine *eng, int *total, int *running, int *paused,
 			     int *stopped);
