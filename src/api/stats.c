@@ -6,6 +6,7 @@
 #include "../engine/engine.h"
 
 #include <poll.h>
+#include <stdio.h>
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 
@@ -79,9 +80,13 @@ void api_container_stats(struct http_request *req, struct engine *eng)
 		http_reply_err(req, &err);
 		return;
 	}
+	/* one-shot came with API 1.41; older clients always get the precpu sample */
+	int major = 1, minor = 51;
+	if (req->api_version[0])
+		sscanf(req->api_version, "%d.%d", &major, &minor);
 	if (http_query_bool(req, "stream", 1))
 		stats_stream(req, eng, c);
 	else
-		stats_once(req, eng, c, http_query_bool(req, "one-shot", 0));
+		stats_once(req, eng, c, minor >= 41 && http_query_bool(req, "one-shot", 0));
 	container_unref(eng, c);
 }

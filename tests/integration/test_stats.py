@@ -53,6 +53,10 @@ def test_stats_cpu_grows_and_precpu(docker, api):
     assert cpu["cpu_usage"]["total_usage"] > pre["cpu_usage"]["total_usage"]
     assert cpu["system_cpu_usage"] > pre["system_cpu_usage"]
     assert s["preread"] < s["read"]
+    # one-shot came with API 1.41: older clients get the earlier sample regardless
+    r = api("GET", "/v1.40/containers/busy/stats?stream=false&one-shot=true")
+    assert r.status == 200
+    assert json.loads(r.body)["preread"] != "0001-01-01T00:00:00Z"
 
 
 def test_stats_stream(daemon, docker):
