@@ -14,7 +14,8 @@ def stats(api, name, query="stream=false&one-shot=true"):
 
 def test_stats_memory_held(docker, api):
     # tmpfs pages are charged to the container's memory cgroup
-    docker("run", "-d", "--name", "hold50", "--tmpfs", "/t", "busybox", "sh", "-c",
+    docker("run", "-d", "--name", "hold50", "--network", "none", "--tmpfs", "/t", "busybox",
+           "sh", "-c",
            "dd if=/dev/zero of=/t/f bs=1M count=50 2>/dev/null; touch /t/done; sleep 300")
     assert wait_for(lambda: docker("exec", "hold50", "test", "-e", "/t/done",
                                    check=False).returncode == 0, timeout=30)
@@ -30,9 +31,28 @@ def test_stats_memory_held(docker, api):
     assert cpu["online_cpus"] >= 1 and cpu["system_cpu_usage"] > 0
     assert "io_service_bytes_recursive" in s["blkio_stats"]
     assert s["num_procs"] == 0 and s["storage_stats"] == {}
+    # only a loopback in its network namespace: no networks, as docker
+    assert "networks" not in s
     # one-shot takes no earlier sample
     assert s["preread"] == "0001-01-01T00:00:00Z"
     assert s["precpu_stats"]["cpu_usage"]["total_usage"] == 0
+
+
+def test_stats_networks_follow_the_namespace(docker, api):
+    # whatever interfaces the default network gives the container, stats shows those
+    docker("run", "-d", "--name", "netted", "busybox", "sleep", "300")
+    dev = docker("exec", "netted", "cat", "/proc/net/dev").stdout.splitlines()[2:]
+    names = sorted(line.split(":")[0].strip() for line in dev if ":" in line)
+    names = [n for n in names if n != "lo"]
+    s = stats(api, "netted")
+    if not names:
+        assert "networks" not in s
+    else:
+        assert sorted(s["networks"]) == names
+        for n in names:
+            assert set(s["networks"][n]) >= {"rx_bytes", "rx_packets", "tx_bytes", "tx_packets",
+                                             "rx_errors", "rx_dropped", "tx_errors",
+                                             "tx_dropped"}
 
 
 def test_stats_memory_limit_and_pids_limit(docker, api):
