@@ -45,7 +45,11 @@ static void stats_once(struct http_request *req, struct engine *eng, struct cont
 			return;
 		}
 	}
-	doc = engine_container_stats(eng, c);
+	if (!(doc = engine_container_stats(eng, c))) {
+		json_decref(prev);
+		http_reply_error(req, 404, "No such container: %s", req->params[0]);
+		return;
+	}
 	set_previous(doc, prev);
 	json_decref(prev);
 	http_reply_json(req, 200, doc);
@@ -57,10 +61,12 @@ static void stats_stream(struct http_request *req, struct engine *eng, struct co
 
 	if (http_stream_begin(req, 200, "application/json") < 0)
 		return;
-	/* as dockerd: one document a second until the client leaves, zeroed ones while the
-	 * container is not running */
+	/* as dockerd: one document a second until the client leaves or the container is
+	 * removed, zeroed ones while it is not running */
 	for (;;) {
 		json_t *doc = engine_container_stats(eng, c);
+		if (!doc)
+			break;
 		set_previous(doc, prev);
 		json_decref(prev);
 		prev = json_incref(doc);

@@ -44,6 +44,10 @@ json_t *engine_container_stats(struct engine *eng, struct container *c)
 	int running;
 
 	pthread_mutex_lock(&eng->lock);
+	if (c->removed) {
+		pthread_mutex_unlock(&eng->lock);
+		return NULL;
+	}
 	snprintf(name, sizeof(name), "/%s", c->name);
 	running = c->status == CTR_RUNNING || c->status == CTR_PAUSED;
 	pid = c->pid;

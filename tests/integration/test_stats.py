@@ -88,6 +88,10 @@ def test_stats_stream(daemon, docker):
         assert r.status == 200
         first = json.loads(r.readline())
         second = json.loads(r.readline())
+        # the stream ends when the container goes away
+        docker("rm", "-f", "streamed")
+        rest = r.read().splitlines()
+        assert all(json.loads(line)["name"] == "/streamed" for line in rest)
     finally:
         conn.close()
     assert first["preread"] == "0001-01-01T00:00:00Z"
