@@ -118,6 +118,10 @@ int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, 
 int engine_container_is_running(struct engine *eng, struct container *c);
 /* The health status for filters: starting, healthy, unhealthy, or none without a check. */
 char *engine_container_health(struct engine *eng, struct container *c, char out[16]);
+/* One resource-usage sample in docker's stats JSON (read, cpu_stats, memory_stats, ...;
+ * no preread or precpu_stats, which are the caller's previous sample). A container that is
+ * not running gets docker's zeroed document. New reference; NULL once c has been removed. */
+json_t *engine_container_stats(struct engine *eng, struct container *c);
 /* Counts for /info. */
 void engine_container_counts(struct engine *eng, int *total, int *running, int *paused,
 			     int *stopped);
