@@ -25,9 +25,10 @@
 struct options {
 	char **hosts;
 	char *data_root, *exec_root, *pidfile, *log_level, *default_runtime, *config_file;
-	char *seccomp_profile, *log_driver, *certs_dir;
+	char *seccomp_profile, *log_driver, *init_path, *certs_dir;
 	char **insecure_registries, **registry_mirrors;
 	json_t *runtimes, *log_opts;
+	int init, no_new_privileges; /* -1: not given */
 };
 
 static void usage(FILE *f)
@@ -54,6 +55,10 @@ static void usage(FILE *f)
 		   "      --log-driver string      Default driver for container logs (default "
 		   "\"json-file\")\n"
 		   "      --log-opt map            Default log driver options for containers\n"
+		   "      --init                   Run an init in every container\n"
+		   "      --init-path string       Path to the docker-init binary\n"
+		   "      --no-new-privileges      Set no-new-privileges by default for new "
+		   "containers\n"
 		   "      --insecure-registry list Enable insecure registry communication\n"
 		   "      --registry-mirror list   Preferred Docker registry mirror\n"
 		   "      --certs-dir string       Per-registry certificates (default "
@@ -76,7 +81,7 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 		"default-runtime", "runtimes", "log-driver", "log-opts", "seccomp-profile",
 		"live-restore", "insecure-registries", "registry-mirrors", "bip",
 		"default-address-pools", "dns", "dns-opts", "dns-search", "storage-driver",
-		"experimental", "features", NULL};
+		"experimental", "features", "init", "init-path", "no-new-privileges", NULL};
 	json_auto_t *doc = NULL;
 	struct stat st;
 	const char *k;
@@ -121,7 +126,13 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 	STR_KEY("default-runtime", default_runtime)
 	STR_KEY("seccomp-profile", seccomp_profile)
 	STR_KEY("log-driver", log_driver)
+	STR_KEY("init-path", init_path)
 #undef STR_KEY
+	if (json_is_boolean(json_object_get(doc, "init")) && flags->init < 0)
+		o->init = json_is_true(json_object_get(doc, "init"));
+	if (json_is_boolean(json_object_get(doc, "no-new-privileges")) &&
+	    flags->no_new_privileges < 0)
+		o->no_new_privileges = json_is_true(json_object_get(doc, "no-new-privileges"));
 	if (json_is_true(json_object_get(doc, "debug")) && !flags->log_level)
 		set_str(&o->log_level, "debug");
 	if (!flags->hosts && json_is_array(json_object_get(doc, "hosts"))) {
@@ -209,15 +220,18 @@ int main(int argc, char **argv)
 		{"seccomp-profile", required_argument, NULL, 6},
 		{"log-driver", required_argument, NULL, 7},
 		{"log-opt", required_argument, NULL, 8},
-		{"insecure-registry", required_argument, NULL, 9},
-		{"registry-mirror", required_argument, NULL, 10},
-		{"certs-dir", required_argument, NULL, 11},
+		{"init", no_argument, NULL, 9},
+		{"init-path", required_argument, NULL, 10},
+		{"no-new-privileges", no_argument, NULL, 11},
+		{"insecure-registry", required_argument, NULL, 12},
+		{"registry-mirror", required_argument, NULL, 13},
+		{"certs-dir", required_argument, NULL, 14},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{0},
 	};
 	struct options o = {.runtimes = json_object(), .log_opts = json_object()};
-	struct options given = {0};
+	struct options given = {.init = -1, .no_new_privileges = -1};
 	eng_error_t err;
 	struct engine *eng = NULL;
 	int ch, lockfd, rc = 1, n;
@@ -290,14 +304,24 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 9:
+			o.init = given.init = 1;
+			break;
+		case 10:
+			set_str(&o.init_path, optarg);
+			given.init_path = o.init_path;
+			break;
+		case 11:
+			o.no_new_privileges = given.no_new_privileges = 1;
+			break;
+		case 12:
 			o.insecure_registries = strv_push(o.insecure_registries, optarg);
 			given.insecure_registries = o.insecure_registries;
 			break;
-		case 10:
+		case 13:
 			o.registry_mirrors = strv_push(o.registry_mirrors, optarg);
 			given.registry_mirrors = o.registry_mirrors;
 			break;
-		case 11:
+		case 14:
 			set_str(&o.certs_dir, optarg);
 			break;
 		case 'h':
@@ -371,6 +395,9 @@ int main(int argc, char **argv)
 		.seccomp_profile = o.seccomp_profile,
 		.log_driver = o.log_driver,
 		.log_opts = o.log_opts,
+		.init = o.init,
+		.init_path = o.init_path,
+		.no_new_privileges = o.no_new_privileges,
 		.insecure_registries = o.insecure_registries,
 		.registry_mirrors = o.registry_mirrors,
 		.certs_dir = o.certs_dir,
