@@ -4,6 +4,7 @@
 #include "dnsmsg.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../common/log.h"
 #include "../common/strv.h"
 
 #include <arpa/inet.h>
@@ -907,4 +908,50 @@ void dns_detach(struct dns_server *s, const char *sandbox_id)
 		break;
 	}
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- glue ------------------------------------------------------------------------------ */
+
+char **dns_names(const char *ctr_name, const json_t *aliases, const char *ctr_id,
+		 const char *hostname)
+{
+	char **v = calloc(1, sizeof(char *));
+	char shortid[13] = "";
+	if (ctr_name && *ctr_name == '/')
+		ctr_name++;
+	if (ctr_name && *ctr_name)
+		v = strv_push(v, ctr_name);
+	size_t i;
+	json_t *a;
+	json_array_foreach(aliases, i, a)
+	{
+		if (v && json_string_value(a) && *json_string_value(a) &&
+		    !strv_contains(v, json_string_value(a)))
+			v = strv_push(v, json_string_value(a));
+	}
+	if (ctr_id)
+		snprintf(shortid, sizeof(shortid), "%s", ctr_id);
+	if (v && *shortid && !strv_contains(v, shortid))
+		v = strv_push(v, shortid);
+	if (v && hostname && *hostname && !strv_contains(v, hostname))
+		v = strv_push(v, hostname);
+	return v;
+}
+
+void dns_net_hook(void *ctx, int joined, const char *netns_path, const char *network,
+		  const char *ctr_id, const char *ctr_name, const json_t *aliases,
+		  const char *ipv4)
+{
+	struct dns_server *s = ctx;
+	eng_error_t err;
+	if (!joined) {
+		if (dns_endpoint_remove(s, network, ctr_id) == 0)
+			dns_detach(s, ctr_id);
+		return;
+	}
+	_cleanup_strv_ char **names = dns_names(ctr_name, aliases, ctr_id, NULL);
+	if (dns_endpoint_add(s, network, ctr_id, names, ipv4, NULL, &err) < 0 ||
+	    (netns_path && dns_attach(s, ctr_id, netns_path, NULL, &err) < 0))
+		log_warn("container %.12s: embedded DNS on network %s: %s, ignoring", ctr_id,
+			 network, err.msg);
 }

@@ -11,6 +11,7 @@
  * thread and never call back into the engine, so no engine lock is ever taken here. */
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "../common/error.h"
 
 struct dns_server;
@@ -62,3 +63,17 @@ long dns_answer(struct dns_server *s, const char *sandbox_id, const uint8_t *que
  * NULL-terminated vector the caller frees with strv_free. Loopback servers are kept: the
  * forward leaves from berthd's namespace, where they work (docker's "host(...)" servers). */
 char **dns_resolv_conf_nameservers(const char *content);
+
+/* The names docker gives a container on a network (its DNSNames): the name without its
+ * leading '/', the aliases, the short id, the hostname (NULL to skip); duplicates once.
+ * NULL-terminated, caller frees with strv_free. */
+char **dns_names(const char *ctr_name, const json_t *aliases, const char *ctr_id,
+		 const char *hostname);
+
+/* Fits net_set_dns_hook (ctx: the struct dns_server): a container joining a user-defined
+ * network is recorded there and, given its netns_path, attached; leaving forgets it and
+ * detaches it when it is on no such network any more. Errors can only be logged here; a
+ * caller that can fail the operation should call dns_endpoint_add and dns_attach itself. */
+void dns_net_hook(void *ctx, int joined, const char *netns_path, const char *network,
+		  const char *ctr_id, const char *ctr_name, const json_t *aliases,
+		  const char *ipv4);

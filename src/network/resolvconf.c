@@ -194,3 +194,32 @@ char *resolvconf_internal(const char *host_content, const struct resolvconf_opts
 	rc_free(&r);
 	return buf;
 }
+
+int resolvconf_read_internal(const char *content, char ***ret_upstreams, int *ret_ndots_set)
+{
+	if (!content || !strstr(content, "\nnameserver 127.0.0.11\n") ||
+	    !strstr(content, " (internal resolver)\n"))
+		return -1;
+	char **up = calloc(1, sizeof(char *));
+	const char *ext = strstr(content, "\n# ExtServers: [");
+	if (ext) {
+		ext += strlen("\n# ExtServers: [");
+		const char *end = strchrnul(ext, ']');
+		_cleanup_free_ char *list = strndup(ext, (size_t)(end - ext));
+		char *save = NULL;
+		for (char *t = list ? strtok_r(list, " ", &save) : NULL; t && up;
+		     t = strtok_r(NULL, " ", &save)) {
+			if (!strncmp(t, "host(", 5)) {
+				t += 5;
+				t[strcspn(t, ")")] = 0;
+			}
+			up = strv_push(up, t);
+		}
+	}
+	if (!up)
+		return -1;
+	*ret_ndots_set = strstr(content, "\n# Option ndots from: host\n") ||
+			 strstr(content, "\n# Option ndots from: override\n");
+	*ret_upstreams = up;
+	return 0;
+}

@@ -18,3 +18,9 @@ struct resolvconf_opts {
  * (no host file). NULL only when out of memory. */
 char *resolvconf_internal(const char *host_content, const struct resolvconf_opts *o,
 			  char ***ret_upstreams, int *ret_ndots_set);
+
+/* Reads back what resolvconf_internal wrote (after a daemon restart, for dns_attach): the
+ * upstreams from its "# ExtServers:" comment and whether ndots was set ("# Option ndots
+ * from:" host or override). Returns -1 when content is not such a file (a user edited it,
+ * or the container has no embedded DNS). */
+int resolvconf_read_internal(const char *content, char ***ret_upstreams, int *ret_ndots_set);

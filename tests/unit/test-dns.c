@@ -388,6 +388,21 @@ static int test_lookup(void)
 	CHECK((n = ask(s, "A", v6, DNS_TYPE_PTR, r)) > 0 && ancount(r) == 1);
 	rd = answer_rdata(r, (size_t)n, 0, &rdlen);
 	CHECK(rd && !memcmp(rd, "\2db\4back", 8));
+	/* docker's DNSNames */
+	json_t *al = json_pack("[s,s,s]", "www", "", "web");
+	_cleanup_strv_ char **dn = dns_names("/web", al, "0123456789abcdef", "myhost");
+	json_decref(al);
+	CHECK(strv_len(dn) == 4 && !strcmp(dn[0], "web") && !strcmp(dn[1], "www") &&
+	      !strcmp(dn[2], "0123456789ab") && !strcmp(dn[3], "myhost"));
+	/* the hook the network store calls (no netns: records only) */
+	json_t *al2 = json_pack("[s]", "cache");
+	dns_net_hook(s, 1, NULL, "front", "fedcba9876543210", "/redis", al2, "10.1.0.7");
+	json_decref(al2);
+	CHECK((n = ask(s, "A", "cache", DNS_TYPE_A, r)) > 0 && has_a(r, n, "10.1.0.7"));
+	CHECK((n = ask(s, "A", "fedcba987654", DNS_TYPE_A, r)) > 0 && has_a(r, n, "10.1.0.7"));
+	CHECK((n = ask(s, "A", "redis", DNS_TYPE_A, r)) > 0 && has_a(r, n, "10.1.0.7"));
+	dns_net_hook(s, 0, NULL, "front", "fedcba9876543210", "/redis", NULL, NULL);
+	CHECK(ask(s, "A", "redis", DNS_TYPE_A, r) == 0);
 	/* leaving a network; re-adding replaces */
 	CHECK(dns_endpoint_remove(s, "back", "A") == 1);
 	CHECK(ask(s, "A", "db", DNS_TYPE_A, r) == 0);
@@ -496,6 +511,27 @@ static int test_resolvconf(void)
 		    "# ExtServers: [host(10.0.0.1)]\n# Overrides: [search]\n"
 		    "# Option ndots from: internal\n",
 		    "10.0.0.1", 0));
+	/* read back after a restart */
+	struct resolvconf_opts o = {0};
+	char **up = NULL, **back = NULL;
+	int nd = -1, nd2 = -1;
+	char *content = resolvconf_internal("nameserver 127.0.0.53\nnameserver fd00::1\noptions ndots:3\n",
+					    &o, &up, &nd);
+	CHECK(content && resolvconf_read_internal(content, &back, &nd2) == 0);
+	CHECK(strv_len(back) == 2 && !strcmp(back[0], "127.0.0.53") && !strcmp(back[1], "fd00::1"));
+	CHECK(nd == 1 && nd2 == 1);
+	strv_free(back);
+	strv_free(up);
+	free(content);
+	content = resolvconf_internal("nameserver 10.0.0.1\n", &o, &up, &nd);
+	CHECK(resolvconf_read_internal(content, &back, &nd2) == 0 && nd2 == 0 &&
+	      strv_len(back) == 1 && !strcmp(back[0], "10.0.0.1"));
+	strv_free(back);
+	strv_free(up);
+	CHECK(resolvconf_read_internal("nameserver 10.0.0.1\n", &back, &nd2) < 0);
+	content[strlen(docker_header) + 14] = '2'; /* edited by the user */
+	CHECK(resolvconf_read_internal(content, &back, &nd2) < 0);
+	free(content);
 	CHECK(rc_is(NULL, NULL, NULL, NULL,
 		    "nameserver 127.0.0.11\noptions ndots:0\n\n"
 		    "# Based on host file: '/etc/resolv.conf' (internal resolver)\n"
