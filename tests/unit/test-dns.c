@@ -548,7 +548,7 @@ static int test_resolvconf(void)
 struct upstream {
 	int udp, tcp;
 	int port;
-	int fail;
+	atomic_int fail;
 	atomic_int stop;
 	atomic_int queries;
 	pthread_t t;
@@ -790,6 +790,121 @@ static int test_netns(void)
 	return r;
 }
 
+/* Queries from several threads while the records and the sockets churn, then a stop with a
+ * forward still waiting on an upstream that never answers: nothing may crash or leak (run
+ * under ASan by `make check-asan`); every reply that arrives must be well-formed. */
+struct storm {
+	const char *nspath;
+	atomic_int replies, bad;
+};
+
+static void *storm_client(void *arg)
+{
+	struct storm *st = arg;
+	int ns = open(st->nspath, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+		return NULL;
+	close(ns);
+	for (int i = 0; i < 300; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+		inet_pton(AF_INET, "127.0.0.11", &sa.sin_addr);
+		struct timeval tv = {.tv_usec = 300000};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		uint8_t q[512], r[4096];
+		size_t ql = make_query(q, i % 3 ? "web" : "fwd.example", DNS_TYPE_A);
+		q[0] = (uint8_t)i, q[1] = (uint8_t)(i >> 8);
+		ssize_t n = -1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && send(fd, q, ql, 0) > 0)
+			n = recv(fd, r, sizeof(r), 0);
+		if (n > 0) {
+			atomic_fetch_add(&st->replies, 1);
+			if (n < 12 || r[0] != q[0] || r[1] != q[1] || !(r[2] & 0x80))
+				atomic_fetch_add(&st->bad, 1);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static int storm_checks(const char *nspath, struct upstream *up)
+{
+	eng_error_t err;
+	char ups[32];
+	snprintf(ups, sizeof(ups), "127.0.0.1:%d", up->port);
+	char *upv[] = {ups, NULL};
+	struct dns_config cfg = {.upstreams = upv, .timeout_ms = 300};
+	struct dns_server *s = dns_server_start(&cfg, &err);
+	CHECK(s);
+	char *names[] = {"web", NULL};
+	CHECK(dns_attach(s, "sb", nspath, NULL, &err) == 0);
+	struct storm st = {.nspath = nspath};
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, storm_client, &st) == 0);
+	for (int i = 0; i < 200; i++) {
+		dns_endpoint_add(s, "n", "sb", names, "10.5.0.2", NULL, &err);
+		dns_endpoint_add(s, "n", "other", names, "10.5.0.3", "fd00::3", &err);
+		if (i % 20 == 10) {
+			dns_detach(s, "sb");
+			dns_attach(s, "sb", nspath, NULL, &err);
+		}
+		dns_endpoint_remove(s, "n", "other");
+		usleep(500);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	CHECK(atomic_load(&st.bad) == 0);
+	CHECK(atomic_load(&st.replies) > 0);
+	dns_server_stop(s);
+
+	/* a stop while a forward waits on a silent upstream */
+	int silent = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	CHECK(bind(silent, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(getsockname(silent, (struct sockaddr *)&sa, &sl) == 0);
+	snprintf(ups, sizeof(ups), "127.0.0.1:%d", ntohs(sa.sin_port));
+	s = dns_server_start(&cfg, &err);
+	CHECK(s && dns_attach(s, "sb", nspath, NULL, &err) == 0);
+	uint8_t q[512];
+	struct client_req c = {.netns = nspath, .q = q};
+	c.qlen = make_query(q, "slow.example", DNS_TYPE_A);
+	pthread_t ct;
+	CHECK(pthread_create(&ct, NULL, client_main, &c) == 0);
+	for (int i = 0; i < 200; i++) { /* until the forward is out */
+		uint8_t buf[512];
+		if (recv(silent, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK) > 0)
+			break;
+		usleep(5000);
+	}
+	dns_server_stop(s);
+	pthread_join(ct, NULL); /* the client gets SERVFAIL or nothing, after the timeout */
+	usleep(400000);        /* the worker finishes against a stopped server */
+	close(silent);
+	return 0;
+}
+
+static int test_netns_storm(void)
+{
+	if (geteuid() != 0 || run("ip netns help >/dev/null 2>&1") < 0)
+		return 77;
+	char nsname[64], nspath[128], cmd[256];
+	snprintf(nsname, sizeof(nsname), "berth-dnstest-%d-%d", getpid(), rand() % 100000);
+	snprintf(nspath, sizeof(nspath), "/run/netns/%s", nsname);
+	snprintf(cmd, sizeof(cmd), "ip netns add %s", nsname);
+	if (run(cmd) != 0)
+		return 77;
+	struct upstream up;
+	int r = upstream_start(&up) < 0 ? -1 : storm_checks(nspath, &up);
+	if (up.t)
+		upstream_stop(&up);
+	snprintf(cmd, sizeof(cmd), "ip netns del %s", nsname);
+	run(cmd);
+	return r;
+}
+
 TAP_MAIN(T(test_parse_query), T(test_truncated), T(test_compression), T(test_long_names),
 	 T(test_fuzz), T(test_build_reply), T(test_ptr_names), T(test_lookup), T(test_resolv_conf),
-	 T(test_resolvconf), T(test_netns))
+	 T(test_resolvconf), T(test_netns), T(test_netns_storm))
