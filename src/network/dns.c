@@ -379,6 +379,14 @@ static long answer_locked(struct dns_server *s, const char *sandbox_id, const ui
 			return (long)dnsmsg_build_reply(&q, DNS_RCODE_NOERROR, NULL, 0, out, cap);
 		return 0;
 	}
+	if (q.qtype == DNS_TYPE_MX) {
+		/* docker's handleMXQuery: a container name has no mail exchanger, so an empty
+		 * NOERROR rather than a forward that would leak the name */
+		if (resolve_name(s, sandbox_id, q.qname, DNS_TYPE_A, ans, 64, &n) ||
+		    resolve_name(s, sandbox_id, q.qname, DNS_TYPE_AAAA, ans, 64, &n))
+			return (long)dnsmsg_build_reply(&q, DNS_RCODE_NOERROR, NULL, 0, out, cap);
+		return 0;
+	}
 	if (q.qtype == DNS_TYPE_PTR) {
 		uint8_t addr[16];
 		char name[2 * DNS_NAME_MAX + 2];

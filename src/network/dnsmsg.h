@@ -13,6 +13,7 @@ enum {
 	DNS_UDP_MAX = 512,    /* a reply over UDP without EDNS */
 	DNS_TYPE_A = 1,
 	DNS_TYPE_PTR = 12,
+	DNS_TYPE_MX = 15,
 	DNS_TYPE_AAAA = 28,
 	DNS_CLASS_IN = 1,
 	DNS_RCODE_NOERROR = 0,

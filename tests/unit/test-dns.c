@@ -375,6 +375,9 @@ static int test_lookup(void)
 	/* everything else is forwarded */
 	CHECK(ask(s, "A", "example.com", DNS_TYPE_A, r) == 0);
 	CHECK(ask(s, "A", "web", 16 /* TXT */, r) == 0);
+	/* MX of a container name: NOERROR, empty (docker); of anything else: forwarded */
+	CHECK((n = ask(s, "A", "web", DNS_TYPE_MX, r)) > 0 && rcode(r) == 0 && ancount(r) == 0);
+	CHECK(ask(s, "A", "example.com", DNS_TYPE_MX, r) == 0);
 	CHECK(ask(s, "A", "web.nonet", DNS_TYPE_A, r) == 0);
 	/* PTR: "<name>.<network>" of the asker's networks only */
 	CHECK((n = ask(s, "A", "3.0.1.10.in-addr.arpa", DNS_TYPE_PTR, r)) > 0 && ancount(r) == 1);
