@@ -49,6 +49,7 @@ struct sandbox {
 	char *id;
 	int udp, tcp;
 	int ndots_set;
+	int internal;
 	int own_upstreams;
 	struct upstreams up;
 };
@@ -540,7 +541,6 @@ struct job {
 	int tcp;
 	char *sandbox;
 	struct upstreams up;
-	int ndots_set;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	size_t qlen;
@@ -617,7 +617,8 @@ static struct job *job_new(struct dns_server *s, struct sandbox *sb, int fd, int
 	j->tcp = tcp;
 	j->sandbox = strdup(sb->id);
 	j->up = sb->own_upstreams ? sb->up : s->up;
-	j->ndots_set = sb->ndots_set;
+	if (sb->internal) /* no upstream to try: SERVFAIL */
+		j->up.n = 0;
 	return j;
 }
 
@@ -853,6 +854,7 @@ int dns_attach(struct dns_server *s, const char *sandbox_id, const char *netns_p
 		return eng_error_make(err, ENOMEM, ERR_INTERNAL, "out of memory");
 	sb->udp = sb->tcp = -1;
 	sb->ndots_set = opts && opts->ndots_set;
+	sb->internal = opts && opts->internal;
 	if (opts && opts->upstreams && opts->upstreams[0]) {
 		if (upstreams_parse(opts->upstreams, &sb->up, err) < 0)
 			return -1;
@@ -894,6 +896,15 @@ int dns_attach(struct dns_server *s, const char *sandbox_id, const char *netns_p
 	s->sbs[s->nsbs++] = TAKE_PTR(sb);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+void dns_set_internal(struct dns_server *s, const char *sandbox_id, int internal)
+{
+	pthread_mutex_lock(&s->lock);
+	struct sandbox *sb = find_sandbox(s, sandbox_id);
+	if (sb)
+		sb->internal = internal;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void dns_detach(struct dns_server *s, const char *sandbox_id)

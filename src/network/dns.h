@@ -34,6 +34,9 @@ struct dns_sandbox_opts {
 	/* ndots was set by the host's resolv.conf or --dns-option: a single-label name that is
 	 * not a container gets an empty NOERROR reply instead of being forwarded (docker). */
 	int ndots_set;
+	/* Every network of the sandbox is Internal: it has no way out, so nothing is forwarded
+	 * (SERVFAIL), as docker's resolver without proxyDNS. Names still resolve. */
+	int internal;
 };
 
 /* Opens the sockets inside the network namespace at netns_path (also brings its lo up) and
@@ -41,6 +44,8 @@ struct dns_sandbox_opts {
  * be NULL. */
 int dns_attach(struct dns_server *s, const char *sandbox_id, const char *netns_path,
 	       const struct dns_sandbox_opts *opts, eng_error_t *err);
+/* Updates `internal` when the sandbox's networks change (connect, disconnect). */
+void dns_set_internal(struct dns_server *s, const char *sandbox_id, int internal);
 /* Closes the sandbox's sockets; fine when not attached. */
 void dns_detach(struct dns_server *s, const char *sandbox_id);
 

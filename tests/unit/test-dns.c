@@ -764,6 +764,21 @@ static int netns_checks(const char *nsname, const char *nspath, struct upstream 
 	/* ndots set: a single label that is no container: empty NOERROR, not forwarded */
 	n = query_in(nspath, 0, "nosuchhost", DNS_TYPE_A, 0x2222, r);
 	EXPECT(n > 0 && rcode(r) == 0 && ancount(r) == 0);
+	/* only on Internal networks: names resolve, nothing is forwarded */
+	dns_detach(s, "sb1");
+	struct dns_sandbox_opts io = {.internal = 1};
+	EXPECT(dns_attach(s, "sb1", nspath, &io, &err) == 0);
+	before = atomic_load(&up->queries);
+	n = query_in(nspath, 0, "example.test", DNS_TYPE_A, 0x4444, r);
+	EXPECT(n > 0 && r[0] == 0x44 && rcode(r) == DNS_RCODE_SERVFAIL);
+	n = query_in(nspath, 1, "example.test", DNS_TYPE_A, 0x4445, r);
+	EXPECT(n > 0 && r[0] == 0x44 && rcode(r) == DNS_RCODE_SERVFAIL);
+	EXPECT(atomic_load(&up->queries) == before);
+	n = query_in(nspath, 0, "web", DNS_TYPE_A, 0x4446, r);
+	EXPECT(n > 0 && has_a(r, n, "10.9.0.3"));
+	dns_set_internal(s, "sb1", 0); /* connected to a network with a way out */
+	n = query_in(nspath, 0, "example.test", DNS_TYPE_A, 0x4447, r);
+	EXPECT(n > 0 && rcode(r) == 0 && has_a(r, n, "192.0.2.1"));
 	/* detached: nothing listens any more */
 	dns_detach(s, "sb1");
 	n = query_in(nspath, 1, "web", DNS_TYPE_A, 0x3333, r);
