@@ -537,7 +537,7 @@ static size_t forward(const struct upstreams *up, int timeout_ms, int tcp, const
 
 struct job {
 	struct dns_server *s; /* holds a reference */
-	int fd;               /* UDP: a dup of the sandbox's socket; TCP: the connection */
+	int fd;               /* TCP: the connection; UDP: -1 (replies go through the sandbox) */
 	int tcp;
 	char *sandbox;
 	struct upstreams up;
@@ -562,9 +562,17 @@ static void *udp_worker(void *arg)
 	struct job *j = arg;
 	uint8_t out[65535];
 	size_t n = forward(&j->up, j->s->timeout_ms, 0, j->q, j->qlen, out, sizeof(out));
-	if (n)
-		sendto(j->fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&j->peer,
-		       j->peerlen);
+	if (n) {
+		/* through the sandbox's socket as it is now, looked up under the lock: a detach
+		 * meanwhile drops the reply, and a re-attach (which must be able to bind the
+		 * address again, so no worker may hold the old socket) carries it */
+		pthread_mutex_lock(&j->s->lock);
+		struct sandbox *sb = find_sandbox(j->s, j->sandbox);
+		if (sb)
+			sendto(sb->udp, out, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+			       (struct sockaddr *)&j->peer, j->peerlen);
+		pthread_mutex_unlock(&j->s->lock);
+	}
 	job_free(j);
 	return NULL;
 }
@@ -670,16 +678,13 @@ static void serve_udp(struct dns_server *s, int fd)
 			sendto(fd, out, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&peer,
 			       peerlen);
 		} else if (n == 0) {
-			int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-			struct job *j = dfd >= 0 ? job_new(s, sb, dfd, 0) : NULL;
+			struct job *j = job_new(s, sb, -1, 0);
 			if (j) {
 				memcpy(j->q, q, (size_t)len);
 				j->qlen = (size_t)len;
 				j->peer = peer;
 				j->peerlen = peerlen;
 			} else {
-				if (dfd >= 0)
-					close(dfd);
 				struct dns_query pq;
 				int hok;
 				if (dnsmsg_parse_query(q, (size_t)len, &pq, &hok) == 0) {
@@ -914,11 +919,8 @@ void dns_detach(struct dns_server *s, const char *sandbox_id)
 		struct sandbox *sb = s->sbs[i];
 		if (strcmp(sb->id, sandbox_id))
 			continue;
-		/* out of the set before the close: a forward in flight holds a dup of the UDP
-		 * socket, which would keep it there; an event already taken finds nothing
-		 * when the server thread looks the fd up under the lock */
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sb->udp, NULL);
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sb->tcp, NULL);
+		/* closing the fds takes them out of the epoll set; an event already taken finds
+		 * nothing when the server thread looks the fd up under the lock */
 		close(sb->udp);
 		close(sb->tcp);
 		free(sb->id);
