@@ -32,6 +32,24 @@ struct differ {
 	json_t *changed_dirs;
 };
 
+/* What docker's init layer holds: mount points the runtime makes in the upper directory
+ * (berth has no init layer), not changes of the container's. */
+static const char *const init_paths[] = {
+    "/dev",        "/dev/pts",  "/dev/shm",        "/dev/console", "/dev/mqueue",
+    "/proc",       "/sys",      "/etc/resolv.conf", "/etc/hosts",   "/etc/hostname",
+    "/.dockerenv", "/etc/mtab", NULL,
+};
+
+static int is_init_path(const char *path, const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode) && !(S_ISREG(st->st_mode) && st->st_size == 0))
+		return 0;
+	for (const char *const *p = init_paths; *p; p++)
+		if (!strcmp(*p, path))
+			return 1;
+	return 0;
+}
+
 static int is_whiteout(const struct stat *st)
 {
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
@@ -130,6 +148,8 @@ static void diff_dir(struct differ *d, int dfd, const char *rel)
 			continue;
 		if (is_whiteout(&st)) {
 			kind = KIND_DELETE;
+		} else if (lower_stat(d, path, &lst) < 0 && is_init_path(path, &st)) {
+			record = 0;
 		} else if (lower_stat(d, path, &lst) == 0) {
 			/* a directory that is only there as the parent of a change is not one */
 			if (S_ISDIR(st.st_mode) && S_ISDIR(lst.st_mode) && st.st_size == lst.st_size &&
