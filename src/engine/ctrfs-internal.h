@@ -11,6 +11,8 @@ struct ctrfs {
 	int root_fd;     /* O_PATH directory fd of the container's "/" */
 	char *root_path; /* "/proc/<pid>/root" or the mounted root filesystem */
 	int mounted;     /* mounted for this operation: unmounted at close */
+	int via_proc;    /* a running container's root as its processes see it */
+	char *prefix;    /* root_fd is the source of the mount at this container path ("") */
 };
 /* with_mounts: a running container seen with its volumes and binds (/proc/<pid>/root);
  * otherwise its root filesystem alone. */

@@ -79,6 +79,7 @@ int ctrfs_open(struct engine *eng, struct container *c, int with_mounts, struct 
 		if (asprintf(&fs->root_path, "/proc/%d/root", (int)pid) < 0)
 			abort();
 		fs->root_fd = open(fs->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fs->via_proc = fs->root_fd >= 0;
 		if (fs->root_fd >= 0)
 			return 0;
 		free(fs->root_path); /* it exited meanwhile: its root filesystem then */
@@ -111,8 +112,10 @@ void ctrfs_close(struct engine *eng, struct container *c, struct ctrfs *fs)
 	if (fs->mounted && image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s", c->id, err.msg);
 	free(fs->root_path);
+	free(fs->prefix);
 	fs->root_fd = -1;
 	fs->root_path = NULL;
+	fs->prefix = NULL;
 	pthread_mutex_unlock(&c->op_lock);
 }
 
@@ -211,6 +214,62 @@ char *follow_in_scope(int root_fd, const char *path)
 	return out;
 }
 
+/* A stopped container's volumes and binds are not mounted: a path under one of them is
+ * served from the mount's source, which then becomes the root (a link there cannot leave
+ * the volume). Returns the path to use with fs->root_fd (caller frees). */
+static char *mount_path(struct engine *eng, struct container *c, struct ctrfs *fs,
+			const char *abs)
+{
+	_cleanup_free_ char *copy = strdup(abs), *parent = NULL, *where = NULL, *src = NULL;
+	_cleanup_free_ char *dst = NULL;
+	size_t n = strlen(copy), best = 0;
+	const char *suffix = "";
+	json_t *m;
+	size_t i;
+	int fd;
+
+	if (fs->via_proc)
+		return strdup(abs);
+	/* the last component is looked at as written: stat and archive do not follow it */
+	if (n > 2 && !strcmp(copy + n - 2, "/.")) {
+		suffix = "/.";
+		copy[n - 2] = 0;
+	} else if (n > 1 && copy[n - 1] == '/') {
+		suffix = "/";
+		copy[n - 1] = 0;
+	}
+	char *slash = strrchr(copy, '/');
+	*slash = 0;
+	parent = follow_in_scope(fs->root_fd, *copy ? copy : "/");
+	if (asprintf(&where, "%s%s%s", strcmp(parent, "/") ? parent : "", "/", slash + 1) < 0)
+		abort();
+	pthread_mutex_lock(&eng->lock);
+	json_array_foreach(c->mounts, i, m)
+	{
+		const char *d = json_str(m, "Destination") ?: "", *s = json_str(m, "Source") ?: "";
+		size_t dl = strlen(d);
+		if (!*s || dl <= 1 || dl <= best || strncmp(where, d, dl) ||
+		    (where[dl] && where[dl] != '/'))
+			continue;
+		best = dl;
+		free(src);
+		free(dst);
+		src = strdup(s);
+		dst = strdup(d);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	if (!src || (fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return strdup(abs);
+	close(fs->root_fd);
+	fs->root_fd = fd;
+	free(fs->prefix);
+	fs->prefix = TAKE_PTR(dst);
+	char *out = NULL;
+	if (asprintf(&out, "/%s%s", where + best + (where[best] == '/'), suffix) < 0)
+		abort();
+	return out;
+}
+
 /* os.FileMode bits, as Go's JSON of ContainerPathStat carries them. */
 static uint32_t go_mode(mode_t m)
 {
@@ -256,14 +315,24 @@ static int open_path(struct ctrfs *fs, const char *name, const char *path, const
 	return fd;
 }
 
-static json_t *stat_json(struct ctrfs *fs, const char *abs, const struct stat *st)
+static json_t *stat_json(struct ctrfs *fs, const char *abs, const char *at,
+			 const struct stat *st)
 {
 	_cleanup_free_ char *base = go_base(abs), *target = NULL;
 	char mtime[40];
 
 	format_time_ns((int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec, mtime);
-	if (S_ISLNK(st->st_mode))
-		target = follow_in_scope(fs->root_fd, abs);
+	if (S_ISLNK(st->st_mode)) {
+		target = follow_in_scope(fs->root_fd, at);
+		if (fs->prefix) {
+			char *full = NULL;
+			if (asprintf(&full, "%s%s", fs->prefix, strcmp(target, "/") ? target : "") <
+			    0)
+				abort();
+			free(target);
+			target = full;
+		}
+	}
 	return json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", base, "size", (json_int_t)st->st_size,
 			 "mode", (json_int_t)go_mode(st->st_mode), "mtime", mtime, "linkTarget",
 			 target ? target : "");
@@ -272,7 +341,7 @@ static json_t *stat_json(struct ctrfs *fs, const char *abs, const struct stat *s
 json_t *engine_container_path_stat(struct engine *eng, struct container *c, const char *name,
 				   const char *path, eng_error_t *err)
 {
-	_cleanup_free_ char *abs = abs_path(path);
+	_cleanup_free_ char *abs = abs_path(path), *at = NULL;
 	struct ctrfs fs;
 	struct stat st;
 	json_t *out = NULL;
@@ -280,9 +349,10 @@ json_t *engine_container_path_stat(struct engine *eng, struct container *c, cons
 
 	if (ctrfs_open(eng, c, 1, &fs, err) < 0)
 		return NULL;
-	fd = open_path(&fs, name, path, abs, &st, err);
+	at = mount_path(eng, c, &fs, abs);
+	fd = open_path(&fs, name, path, at, &st, err);
 	if (fd >= 0) {
-		out = stat_json(&fs, abs, &st);
+		out = stat_json(&fs, abs, at, &st);
 		close(fd);
 	}
 	ctrfs_close(eng, c, &fs);
@@ -536,7 +606,7 @@ int tarw_tree(struct tarw *t, int dir_fd, const char *prefix)
 int engine_container_archive_get(struct engine *eng, struct container *c, const char *name,
 				 const char *path, const struct ctr_sink *sink, eng_error_t *err)
 {
-	_cleanup_free_ char *abs = abs_path(path), *base = go_base(abs);
+	_cleanup_free_ char *abs = abs_path(path), *base = go_base(abs), *at = NULL;
 	_cleanup_close_ int fd = -1;
 	json_auto_t *stat = NULL;
 	struct ctrfs fs;
@@ -546,12 +616,13 @@ int engine_container_archive_get(struct engine *eng, struct container *c, const 
 
 	if (ctrfs_open(eng, c, 1, &fs, err) < 0)
 		return -1;
-	fd = open_path(&fs, name, path, abs, &st, err);
+	at = mount_path(eng, c, &fs, abs);
+	fd = open_path(&fs, name, path, at, &st, err);
 	if (fd < 0) {
 		ctrfs_close(eng, c, &fs);
 		return -1;
 	}
-	stat = stat_json(&fs, abs, &st);
+	stat = stat_json(&fs, abs, at, &st);
 	if (sink->begin(sink->ctx, stat) < 0) {
 		ctrfs_close(eng, c, &fs);
 		return eng_error_make(err, EPIPE, ERR_INTERNAL, "client gone");
@@ -602,7 +673,7 @@ int engine_container_archive_put(struct engine *eng, struct container *c, const 
 				 const char *path, int in_fd, int copy_uidgid,
 				 int no_overwrite_dir_nondir, eng_error_t *err)
 {
-	_cleanup_free_ char *abs = abs_path(path), *resolved = NULL, *user = NULL;
+	_cleanup_free_ char *abs = abs_path(path), *resolved = NULL, *user = NULL, *at = NULL;
 	_cleanup_free_ char *target = NULL, *owner = NULL, *out = NULL, *errout = NULL;
 	_cleanup_close_ int fd = -1;
 	struct ctrfs fs;
@@ -613,7 +684,8 @@ int engine_container_archive_put(struct engine *eng, struct container *c, const 
 	if (ctrfs_open(eng, c, 1, &fs, err) < 0)
 		return -1;
 	/* the last component too: extracting "into" a link to a directory is allowed */
-	fd = open_in_root(fs.root_fd, abs, O_PATH);
+	at = mount_path(eng, c, &fs, abs);
+	fd = open_in_root(fs.root_fd, at, O_PATH);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (errno == ENOENT)
 			not_found(err, name, path);
@@ -625,7 +697,14 @@ int engine_container_archive_put(struct engine *eng, struct container *c, const 
 		eng_error_make(err, ENOTDIR, ERR_INVALID, "extraction point is not a directory");
 		goto out;
 	}
-	resolved = follow_in_scope(fs.root_fd, abs);
+	resolved = follow_in_scope(fs.root_fd, at);
+	if (fs.prefix) {
+		char *full = NULL;
+		if (asprintf(&full, "%s%s", fs.prefix, strcmp(resolved, "/") ? resolved : "") < 0)
+			abort();
+		free(resolved);
+		resolved = full;
+	}
 	if (check_writable(eng, c, resolved, err) < 0)
 		goto out;
 	pthread_mutex_lock(&eng->lock);

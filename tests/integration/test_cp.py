@@ -224,3 +224,36 @@ def test_export(docker, tmp):
     docker("import", out, "exported:1")
     r = docker("run", "--rm", "exported:1", "cat", "/made-here")
     assert r.stdout == "exported\n"
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_cp_into_volumes(docker, tmp, running):
+    """Files copied to a volume's path land in the volume, as docker resolves mounts."""
+    name = "cpvol%d" % running
+    bind = os.path.join(tmp, "bind")
+    os.mkdir(bind)
+    docker("volume", "create", name)
+    try:
+        docker("create", "--name", "vc", "-v", name + ":/data", "-v", bind + ":/bound",
+               "-v", bind + ":/robound:ro", "busybox", "sleep", "300")
+        if running:
+            docker("start", "vc")
+        f = os.path.join(tmp, "payload")
+        with open(f, "w") as fh:
+            fh.write("in the volume\n")
+        docker("cp", f, "vc:/data/")
+        docker("cp", f, "vc:/bound/copied")
+        with open(os.path.join(bind, "copied")) as fh:
+            assert fh.read() == "in the volume\n"
+        r = docker("cp", f, "vc:/robound/", check=False)
+        assert r.returncode == 1 and "mounted volume is marked read-only" in r.stderr
+        out = os.path.join(tmp, "out")
+        docker("cp", "vc:/data/payload", out)
+        with open(out) as fh:
+            assert fh.read() == "in the volume\n"
+        if not running:
+            docker("start", "vc")
+        assert docker("exec", "vc", "cat", "/data/payload").stdout == "in the volume\n"
+    finally:
+        docker("rm", "-f", "vc", check=False)
+        docker("volume", "rm", name, check=False)
