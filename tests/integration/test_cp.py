@@ -11,6 +11,15 @@ import tempfile
 
 import pytest
 
+from conftest import DOCKER
+
+HOST = []
+
+
+@pytest.fixture(autouse=True)
+def _host(daemon):
+    HOST[:] = [daemon.host]
+
 
 @pytest.fixture
 def tmp():
@@ -63,10 +72,8 @@ def test_cp_round_trip(docker, tmp, running):
     assert tree_of(os.path.join(out, "dir")) == tree_of(os.path.join(src, "dir"))
     # a single file, renamed on the way in, and to stdout as a tar
     docker("cp", os.path.join(src, "dir", "a.txt"), "cpt:/renamed.txt")
-    r = subprocess.run([shutil.which("docker") or "/usr/local/bin/docker", "cp",
-                        "cpt:/renamed.txt", "-"], capture_output=True,
-                       env=dict(os.environ, DOCKER_HOST=docker("context", "inspect", "-f",
-                                                               "{{.Endpoints.docker.Host}}").stdout.strip()))
+    r = subprocess.run([DOCKER, "cp", "cpt:/renamed.txt", "-"], capture_output=True,
+                       env=dict(os.environ, DOCKER_HOST=HOST[0]))
     assert r.returncode == 0, r.stderr
     t = tarfile.open(fileobj=io.BytesIO(r.stdout))
     assert t.getnames() == ["renamed.txt"]
@@ -257,3 +264,42 @@ def test_cp_into_volumes(docker, tmp, running):
     finally:
         docker("rm", "-f", "vc", check=False)
         docker("volume", "rm", name, check=False)
+
+
+def test_cp_path_forms(docker, tmp):
+    """docker's path rules: contents with /., a directory under a new name, stdin tar."""
+    src = os.path.join(tmp, "src")
+    make_tree(src)
+    docker("run", "-d", "--name", "pf", "busybox", "sleep", "300")
+    docker("cp", os.path.join(src, "dir"), "pf:/newname")
+    assert docker("exec", "pf", "ls", "/newname/sub/b.bin").returncode == 0
+    docker("exec", "pf", "mkdir", "/into")
+    docker("cp", os.path.join(src, "dir") + "/.", "pf:/into")
+    assert docker("exec", "pf", "ls", "/into").stdout.split() == ["a.txt", "link", "sub"]
+    out = os.path.join(tmp, "contents")
+    docker("cp", "pf:/into/.", out)
+    assert sorted(os.listdir(out)) == ["a.txt", "link", "sub"]
+    # a tar on stdin goes into the directory as it is
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        ti = tarfile.TarInfo("from-stdin")
+        ti.size = 2
+        t.addfile(ti, io.BytesIO(b"hi"))
+    env = dict(os.environ)
+    r = subprocess.run([DOCKER, "cp", "-", "pf:/tmp"], input=buf.getvalue(),
+                       capture_output=True, env=dict(env, DOCKER_HOST=HOST[0]))
+    assert r.returncode == 0, r.stderr
+    assert docker("exec", "pf", "cat", "/tmp/from-stdin").stdout == "hi"
+    # a directory cannot replace a file
+    docker("exec", "pf", "touch", "/afile")
+    r = docker("cp", os.path.join(src, "dir"), "pf:/afile", check=False)
+    assert r.returncode != 0
+
+
+def test_cp_hard_links(docker, tmp):
+    docker("run", "-d", "--name", "hl", "busybox", "sh", "-c",
+           "mkdir /h; echo x > /h/a; ln /h/a /h/b; sleep 300")
+    docker("exec", "hl", "ls", "/h/b")
+    out = os.path.join(tmp, "h")
+    docker("cp", "hl:/h", out)
+    assert os.stat(os.path.join(out, "a")).st_ino == os.stat(os.path.join(out, "b")).st_ino
