@@ -321,7 +321,11 @@ static json_t *stat_json(struct ctrfs *fs, const char *abs, const char *at,
 	_cleanup_free_ char *base = go_base(abs), *target = NULL;
 	char mtime[40];
 
-	format_time_ns((int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec, mtime);
+	int64_t ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	if (ns == 0)
+		snprintf(mtime, sizeof(mtime), "1970-01-01T00:00:00Z"); /* not Go's zero time */
+	else
+		format_time_ns(ns, mtime);
 	if (S_ISLNK(st->st_mode)) {
 		target = follow_in_scope(fs->root_fd, at);
 		if (fs->prefix) {

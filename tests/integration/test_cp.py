@@ -204,18 +204,29 @@ def test_archive_upload_is_confined(docker, api):
 
 
 def test_cp_symlink_swap_stays_inside(docker, tmp):
-    """A directory swapped for a link to / while copies run never yields host files."""
+    """/w/d flips between a directory and a link to /etc while copies run both ways: what
+    comes out is the container's file or its /etc/passwd, never the host's; what goes in
+    never reaches the host's /etc."""
+    marker = "berth-swap-%d" % os.getpid()
     docker("run", "-d", "--name", "swap", "busybox", "sh", "-c",
-           "mkdir -p /w/d; echo mine > /w/d/hostname; "
-           "while true; do mv /w/d /w/real; ln -s / /w/d; rm /w/d; mv /w/real /w/d; done")
-    host = open("/etc/hostname").read() if os.path.exists("/etc/hostname") else None
-    for i in range(20):
+           "mkdir -p /w/d; echo mine > /w/d/passwd; "
+           "while true; do mv /w/d /w/real; ln -s /etc /w/d; rm /w/d; mv /w/real /w/d; done")
+    with open("/etc/passwd") as f:
+        host = f.read()
+    theirs = docker("exec", "swap", "cat", "/etc/passwd").stdout
+    assert host != theirs
+    f = os.path.join(tmp, marker)
+    with open(f, "w") as fh:
+        fh.write("x\n")
+    for i in range(30):
         out = os.path.join(tmp, "o%d" % i)
-        r = docker("cp", "swap:/w/d/hostname", out, check=False)
-        if r.returncode == 0 and os.path.isfile(out):
-            with open(out) as f:
-                data = f.read()
-            assert data == "mine\n" or (host is not None and data != host) or data == ""
+        r = docker("cp", "swap:/w/d/passwd", out, check=False)
+        if r.returncode == 0:
+            with open(out) as fh:
+                data = fh.read()
+            assert data in ("mine\n", theirs)
+        docker("cp", f, "swap:/w/d/", check=False)
+        assert not os.path.exists("/etc/" + marker)
 
 
 def test_export(docker, tmp):
@@ -303,3 +314,17 @@ def test_cp_hard_links(docker, tmp):
     out = os.path.join(tmp, "h")
     docker("cp", "hl:/h", out)
     assert os.stat(os.path.join(out, "a")).st_ino == os.stat(os.path.join(out, "b")).st_ino
+
+
+def test_cp_archive_mode_container_user(docker, api, tmp):
+    """-a with a container user: the files become that user's, as docker does."""
+    f = os.path.join(tmp, "mine")
+    with open(f, "w") as fh:
+        fh.write("x")
+    docker("create", "-u", "tester", "--name", "usr", "busybox", "true")
+    docker("cp", "-a", f, "usr:/tmp/")
+    docker("cp", f, "usr:/tmp/plain")
+    r = api("GET", "/containers/usr/archive?path=/tmp")
+    t = tarfile.open(fileobj=io.BytesIO(r.body))
+    assert (t.getmember("tmp/mine").uid, t.getmember("tmp/mine").gid) == (1000, 1000)
+    assert t.getmember("tmp/plain").uid == 0
