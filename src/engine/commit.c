@@ -192,10 +192,35 @@ static int not_with_vfs(struct engine *eng, const char *what, eng_error_t *err)
 			      "%s is not implemented for the vfs storage driver", what);
 }
 
+/* Opens the image's layer directories of c (topmost first). */
+static int differ_open(struct engine *eng, struct container *c, struct differ *d,
+		       eng_error_t *err)
+{
+	_cleanup_strv_ char **lowers = image_rootfs_lower_paths(eng->images, c->id, err);
+
+	if (!lowers)
+		return -1;
+	d->nlowers = strv_len(lowers);
+	d->lowers = calloc(d->nlowers + 1, sizeof(int));
+	for (size_t i = 0; i < d->nlowers; i++)
+		d->lowers[i] = open(lowers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return 0;
+}
+
+static void differ_close(struct differ *d)
+{
+	for (size_t i = 0; i < d->nlowers; i++)
+		if (d->lowers[i] >= 0)
+			close(d->lowers[i]);
+	free(d->lowers);
+	json_decref(d->changes);
+	json_decref(d->changed_dirs);
+	memset(d, 0, sizeof(*d));
+}
+
 json_t *engine_container_changes(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	_cleanup_free_ char *upper = NULL;
-	_cleanup_strv_ char **lowers = NULL;
 	_cleanup_close_ int upper_fd = -1;
 	struct differ d = {0};
 	json_t *out = NULL;
@@ -204,30 +229,20 @@ json_t *engine_container_changes(struct engine *eng, struct container *c, eng_er
 		return NULL;
 	pthread_mutex_lock(&c->op_lock); /* not removed meanwhile */
 	upper = image_rootfs_upper_path(eng->images, c->id);
-	lowers = image_rootfs_lower_paths(eng->images, c->id, err);
-	if (!lowers)
+	if (differ_open(eng, c, &d, err) < 0)
 		goto out;
 	upper_fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (upper_fd < 0) {
 		eng_error_make(err, errno, ERR_INTERNAL, "opening %s: %m", upper);
 		goto out;
 	}
-	d.nlowers = strv_len(lowers);
-	d.lowers = calloc(d.nlowers + 1, sizeof(int));
-	for (size_t i = 0; i < d.nlowers; i++)
-		d.lowers[i] = open(lowers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	d.changes = json_array();
 	d.changed_dirs = json_object();
 	diff_dir(&d, upper_fd, "");
 	out = TAKE_PTR(d.changes);
 out:
 	pthread_mutex_unlock(&c->op_lock);
-	for (size_t i = 0; i < d.nlowers; i++)
-		if (d.lowers[i] >= 0)
-			close(d.lowers[i]);
-	free(d.lowers);
-	json_decref(d.changes);
-	json_decref(d.changed_dirs);
+	differ_close(&d);
 	return out;
 }
 
@@ -258,11 +273,25 @@ static int no_begin(void *ctx, const json_t *stat)
 }
 
 struct layer_writer {
+	struct differ *lowers;
 	int upper_fd, out_fd;
 	pthread_t thread;
 	eng_error_t err;
 	int rc;
 };
+
+/* The runtime's mount points are not part of the image (docker's init layer is not
+ * committed either). */
+static int skip_init_path(void *ctx, const char *arcname, const struct stat *st)
+{
+	struct differ *d = ctx;
+	_cleanup_free_ char *path = NULL;
+	struct stat lst;
+
+	if (asprintf(&path, "/%s", arcname) < 0)
+		abort();
+	return is_init_path(path, st) && lower_stat(d, path, &lst) < 0;
+}
 
 static void *write_layer(void *arg)
 {
@@ -272,6 +301,8 @@ static void *write_layer(void *arg)
 
 	tarw_open(&t, &sink);
 	t.whiteouts = 1;
+	t.skip = skip_init_path;
+	t.skip_ctx = w->lowers;
 	w->rc = tarw_tree(&t, w->upper_fd, "");
 	if (tarw_close(&t, &w->err) < 0)
 		w->rc = -1;
@@ -376,6 +407,7 @@ int engine_container_commit(struct engine *eng, struct container *c,
 	char image_id[72];
 	int paused = 0, rc = -1, sv[2] = {-1, -1};
 	struct layer_writer w = {.upper_fd = -1};
+	struct differ lowers = {0};
 	struct image_commit_opts io;
 	enum ctr_status status;
 
@@ -408,6 +440,9 @@ int engine_container_commit(struct engine *eng, struct container *c,
 	}
 	pthread_mutex_lock(&c->op_lock); /* not removed meanwhile */
 	upper = image_rootfs_upper_path(eng->images, c->id);
+	if (differ_open(eng, c, &lowers, err) < 0)
+		goto out;
+	w.lowers = &lowers;
 	w.upper_fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w.upper_fd < 0) {
 		eng_error_make(err, errno, ERR_INTERNAL, "opening %s: %m", upper);
@@ -447,6 +482,7 @@ out:
 		close(sv[0]);
 	if (w.upper_fd >= 0)
 		close(w.upper_fd);
+	differ_close(&lowers);
 	pthread_mutex_unlock(&c->op_lock);
 	if (paused) {
 		eng_error_t uerr;

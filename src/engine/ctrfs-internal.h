@@ -1,6 +1,7 @@
 #pragma once
 /* Shared by ctrfs.c (docker cp, export) and commit.c (diff, commit). */
 #include <jansson.h>
+#include <sys/stat.h>
 #include "ctrfs.h"
 #include "../common/error.h"
 
@@ -32,6 +33,9 @@ struct tarw {
 	json_t *inodes;   /* "dev:ino" -> first name, for hard links */
 	int whiteouts;    /* an overlay upper dir: 0/0 devices and opaque dirs become .wh. */
 	int skip_virtual; /* do not descend into proc, sysfs, cgroup, devpts mounts */
+	/* entries for which this returns true are left out (NULL: none) */
+	int (*skip)(void *ctx, const char *arcname, const struct stat *st);
+	void *skip_ctx;
 	int failed, gone;
 	eng_error_t err;
 };

@@ -458,6 +458,8 @@ static int tar_obj(struct tarw *t, int fd, const struct stat *st, const char *ar
 
 	if (S_ISSOCK(st->st_mode))
 		return 0; /* as docker: sockets are not archived */
+	if (t->skip && *arcname && t->skip(t->skip_ctx, arcname, st))
+		return 0;
 	if (t->whiteouts && S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0)) {
 		/* an overlay whiteout becomes the OCI ".wh.<name>" */
 		_cleanup_free_ char *wh = NULL;

@@ -1,5 +1,7 @@
 """docker diff (GET /containers/{id}/changes) and docker commit (POST /commit)."""
 import json
+import os
+import tarfile
 import time
 
 
@@ -36,7 +38,13 @@ def test_diff_unchanged_and_missing(docker, api):
     assert r.status == 404 and r.message == "No such container: nosuch"
 
 
-def test_commit_round_trip(docker, api):
+def layer_names(daemon, diff_id):
+    path = os.path.join(daemon.data_root, "image", "content", "sha256", diff_id[7:])
+    with tarfile.open(path) as t:
+        return t.getnames()
+
+
+def test_commit_round_trip(docker, api, daemon):
     docker("run", "--name", "cm", "-e", "FROM_RUN=1", "busybox", "sh", "-c",
            "echo committed > /c.txt; rm /bin/vi; rm -rf /home; mkdir /home; mkdir /d; echo in > /d/f")
     r = docker("commit", "-a", "Ann Author", "-m", "a message",
@@ -61,6 +69,10 @@ def test_commit_round_trip(docker, api):
     assert docker("run", "--rm", "committed:v1", "ls", "-a", "/home").stdout.split() == [".", ".."]
     hist = docker("history", "--format", "{{.Comment}}", "committed:v1").stdout.splitlines()
     assert hist[0] == "a message"
+    # the new layer: whiteouts as .wh. files, no runtime mount points
+    names = layer_names(daemon, info["RootFS"]["Layers"][-1])
+    assert "c.txt" in names and "bin/.wh.vi" in names and "home/.wh..wh..opq" in names
+    assert not [n for n in names if n.startswith("etc/host") or n.startswith("proc")]
 
 
 def test_commit_running_pauses_and_resumes(docker, api):
