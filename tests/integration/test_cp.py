@@ -328,3 +328,22 @@ def test_cp_archive_mode_container_user(docker, api, tmp):
     t = tarfile.open(fileobj=io.BytesIO(r.body))
     assert (t.getmember("tmp/mine").uid, t.getmember("tmp/mine").gid) == (1000, 1000)
     assert t.getmember("tmp/plain").uid == 0
+
+
+def test_cp_events_and_read_only_rootfs(docker, tmp):
+    import time
+    since = "%.9f" % time.time()
+    docker("run", "-d", "--read-only", "--name", "ro", "busybox", "sleep", "300")
+    f = os.path.join(tmp, "f")
+    open(f, "w").close()
+    r = docker("cp", f, "ro:/tmp/", check=False)
+    assert r.returncode == 1 and "container rootfs is marked read-only" in r.stderr
+    docker("run", "-d", "--name", "ev", "busybox", "sleep", "300")
+    docker("cp", f, "ev:/tmp/")
+    docker("cp", "ev:/tmp/f", os.path.join(tmp, "g"))
+    docker("export", "-o", os.path.join(tmp, "e.tar"), "ev")
+    until = "%.9f" % (time.time() + 1)
+    r = docker("events", "--since", since, "--until", until, "--filter", "container=ev",
+               "--format", "{{.Action}}")
+    actions = r.stdout.split()
+    assert "extract-to-dir" in actions and "archive-path" in actions and "export" in actions
