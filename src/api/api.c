@@ -4,6 +4,7 @@
 #include "exec.h"
 #include "files.h"
 #include "images.h"
+#include "stats.h"
 #include "system.h"
 #include "system_df.h"
 #include "volumes.h"
@@ -56,10 +57,10 @@ static const struct route routes[] = {
 	{"GET", "/exec/{id}/json", api_exec_inspect},
 	{"GET", "/containers/{id}/changes", api_container_changes},
 	{"GET", "/containers/{id}/export", api_container_export},
-	{"GET", "/containers/{id}/stats", NULL, "container stats"},
+	{"GET", "/containers/{id}/stats", api_container_stats},
 	{"POST", "/containers/{id}/pause", api_container_pause},
 	{"POST", "/containers/{id}/unpause", api_container_unpause},
-	{"POST", "/containers/{id}/update", NULL, "container update"},
+	{"POST", "/containers/{id}/update", api_container_update},
 	{"HEAD", "/containers/{id}/archive", api_container_archive_head},
 	{"GET", "/containers/{id}/archive", api_container_archive_get},
 	{"PUT", "/containers/{id}/archive", api_container_archive_put},

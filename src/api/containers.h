@@ -10,6 +10,7 @@ void api_container_restart(struct http_request *req, struct engine *eng);
 void api_container_kill(struct http_request *req, struct engine *eng);
 void api_container_wait(struct http_request *req, struct engine *eng);
 void api_container_pause(struct http_request *req, struct engine *eng);
+void api_container_update(struct http_request *req, struct engine *eng);
 void api_container_unpause(struct http_request *req, struct engine *eng);
 void api_container_delete(struct http_request *req, struct engine *eng);
 void api_container_rename(struct http_request *req, struct engine *eng);

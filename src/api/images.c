@@ -327,7 +327,7 @@ void api_images_load(struct http_request *req, struct engine *eng)
 
 void api_images_get(struct http_request *req, struct engine *eng)
 {
-	_cleanup_strv_ char **names = NULL;
+	_cleanup_strv_ char **names = NULL, **ids = NULL;
 	struct pump p = {0};
 	eng_error_t err;
 	int sv[2];
@@ -351,6 +351,7 @@ void api_images_get(struct http_request *req, struct engine *eng)
 			http_reply_err(req, &err);
 			return;
 		}
+		ids = strv_push(ids, img->id);
 		image_free(img);
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -375,6 +376,8 @@ void api_images_get(struct http_request *req, struct engine *eng)
 	}
 	close(sv[0]); /* a writer still going gets EPIPE and stops */
 	pthread_join(p.thread, NULL);
+	for (char **id = ids; p.rc == 0 && *id; id++)
+		image_event(eng, "save", *id, *id); /* dockerd names the ID here too */
 	/* an error after the first byte can only cut the stream short: the CLI then
 	 * reports a truncated archive */
 	http_stream_end(req);

@@ -18,7 +18,10 @@
 void api_ping(struct http_request *req, struct engine *eng)
 {
 	(void)eng;
-	http_reply(req, 200, "text/plain; charset=utf-8", "OK", 2);
+	/* dockerd's headers: proxies must never answer a ping from a cache */
+	http_reply_headers(req, 200, "text/plain; charset=utf-8",
+			   "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache\r\n",
+			   "OK", strcmp(req->method, "HEAD") ? 2 : 0);
 }
 
 void api_version(struct http_request *req, struct engine *eng)

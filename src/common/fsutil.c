@@ -393,7 +393,7 @@ int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns)
 {
 	int64_t d;
 	char *end;
-	double secs;
+	long long secs;
 
 	if (!*s)
 		return -1;
@@ -410,11 +410,68 @@ int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns)
 		*ret_ns = (int64_t)timegm(&tm) * 1000000000LL;
 		return 0;
 	}
-	secs = strtod(s, &end);
-	if (*end || end == s)
+	/* "seconds[.fraction]" as the docker CLI sends it: integers, because a double loses the
+	 * nanoseconds that make --since/--until bounds exact */
+	errno = 0;
+	secs = strtoll(s, &end, 10);
+	if (end == s || errno || secs > INT64_MAX / 1000000000LL || secs < INT64_MIN / 1000000000LL)
 		return -1;
-	*ret_ns = (int64_t)(secs * 1e9);
-	return 0;
+	*ret_ns = secs * 1000000000LL;
+	if (*end == '.') {
+		int64_t frac = 0, scale = 100000000LL;
+		const char *p = end + 1;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
+		*ret_ns += s[0] == '-' ? -frac : frac;
+		end = (char *)p;
+	}
+	return *end ? -1 : 0;
+}
+
+/* "<int>[.<frac>]" of v/unit with the fraction's trailing zeros dropped. */
+static int format_fraction(char *out, size_t cap, int64_t v, int64_t unit, int digits)
+{
+	int n = snprintf(out, cap, "%lld", (long long)(v / unit));
+	int64_t frac = v % unit;
+	if (frac) {
+		char f[24];
+		snprintf(f, sizeof(f), "%0*lld", digits, (long long)frac);
+		for (size_t l = strlen(f); l && f[l - 1] == '0'; l--)
+			f[l - 1] = 0;
+		n += snprintf(out + n, cap - (size_t)n, ".%s", f);
+	}
+	return n;
+}
+
+void format_duration(int64_t ns, char out[40])
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+	int64_t v = (int64_t)(u > INT64_MAX ? INT64_MAX : u);
+	char num[32];
+
+	if (v == 0) {
+		strcpy(out, "0s");
+	} else if (v < 1000) {
+		snprintf(out, 40, "%s%lldns", sign, (long long)v);
+	} else if (v < 1000000) {
+		format_fraction(num, sizeof(num), v, 1000, 3);
+		snprintf(out, 40, "%s%sµs", sign, num);
+	} else if (v < 1000000000) {
+		format_fraction(num, sizeof(num), v, 1000000, 6);
+		snprintf(out, 40, "%s%sms", sign, num);
+	} else {
+		int64_t h = v / 3600000000000LL, m = v / 60000000000LL % 60;
+		format_fraction(num, sizeof(num), v % 60000000000LL, 1000000000, 9);
+		if (h)
+			snprintf(out, 40, "%s%lldh%lldm%ss", sign, (long long)h, (long long)m, num);
+		else if (m)
+			snprintf(out, 40, "%s%lldm%ss", sign, (long long)m, num);
+		else
+			snprintf(out, 40, "%s%ss", sign, num);
+	}
 }
 
 int parse_size(const char *s, int64_t *ret)

@@ -41,5 +41,8 @@ int parse_time_rfc3339(const char *s, int64_t *ret_ns);
 int parse_time_filter(const char *s, int64_t now, int64_t *ret_ns);
 /* Go-style duration ("1h30m", "500ms", "10s") into ns. */
 int parse_duration(const char *s, int64_t *ret_ns);
+/* ns as Go's Duration.String writes it ("30s", "1m30s", "1.5s", "500ms"), as docker's
+ * messages show durations. */
+void format_duration(int64_t ns, char out[40]);
 /* Human size ("10m", "1g", "100k", "512") into bytes, docker's RAMInBytes rules. */
 int parse_size(const char *s, int64_t *ret);

@@ -55,7 +55,7 @@ char *engine_container_bundle(struct engine *eng, const struct container *c)
 json_t *container_to_json(struct container *c)
 {
 	return json_pack("{s:s, s:s, s:I, s:O, s:O, s:s, s:s?, s:i, s:{s:s, s:i, s:i, s:i, s:b, "
-			 "s:s, s:I, s:I, s:b}, s:O?}",
+			 "s:s, s:I, s:I, s:b}, s:O?, s:O?}",
 			 "ID", c->id, "Name", c->name, "Created", (json_int_t)c->created_ns,
 			 "Config", c->config, "HostConfig", c->host_config, "Image", c->image_id,
 			 "Runtime", c->runtime, "RestartCount", c->restart_count, "State",
@@ -63,7 +63,8 @@ json_t *container_to_json(struct container *c)
 			 (int)c->shim_pid, "ExitCode", c->exit_code, "OOMKilled", c->oom_killed,
 			 "Error", c->error ? c->error : "", "StartedAt",
 			 (json_int_t)c->started_ns, "FinishedAt", (json_int_t)c->finished_ns,
-			 "ManuallyStopped", c->stop_requested, "MountPoints", c->mounts);
+			 "ManuallyStopped", c->stop_requested, "MountPoints", c->mounts,
+			 "Health", c->health);
 }
 
 static struct container *container_new(void)
@@ -104,6 +105,8 @@ struct container *container_from_json(json_t *doc)
 	c->stop_requested = json_bool(st, "ManuallyStopped", 0);
 	if (json_is_array(json_object_get(doc, "MountPoints")))
 		c->mounts = json_incref(json_object_get(doc, "MountPoints"));
+	if (json_is_object(json_object_get(doc, "Health")))
+		c->health = json_deep_copy(json_object_get(doc, "Health"));
 	if (!json_is_object(c->config) || !json_is_object(c->host_config)) {
 		container_free(c);
 		return NULL;
@@ -121,6 +124,7 @@ void container_free(struct container *c)
 	json_decref(c->config);
 	json_decref(c->host_config);
 	json_decref(c->mounts);
+	json_decref(c->health);
 	for (size_t i = 0; i < c->npending; i++)
 		close(c->pending[i].fd);
 	free(c->pending);
@@ -366,7 +370,14 @@ static void status_text(struct container *c, char *out, size_t cap)
 	case CTR_RUNNING:
 	case CTR_PAUSED:
 		human_duration(now - c->started_ns, d, sizeof(d));
-		snprintf(out, cap, "Up %s%s", d, c->status == CTR_PAUSED ? " (Paused)" : "");
+		if (c->status == CTR_PAUSED)
+			snprintf(out, cap, "Up %s (Paused)", d);
+		else if (c->health && !strcmp(json_str(c->health, "Status") ?: "", "starting"))
+			snprintf(out, cap, "Up %s (health: starting)", d);
+		else if (c->health)
+			snprintf(out, cap, "Up %s (%s)", d, json_str(c->health, "Status") ?: "");
+		else
+			snprintf(out, cap, "Up %s", d);
 		break;
 	case CTR_RESTARTING:
 		human_duration(now - c->finished_ns, d, sizeof(d));
@@ -395,9 +406,10 @@ static void status_text(struct container *c, char *out, size_t cap)
 static json_t *state_json(struct container *c)
 {
 	char started[40], finished[40];
+	json_t *st;
 	format_time_ns(c->started_ns, started);
 	format_time_ns(c->finished_ns, finished);
-	return json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}", "Status",
+	st = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}", "Status",
 			 ctr_status_name(c->status), "Running",
 			 c->status == CTR_RUNNING || c->status == CTR_PAUSED, "Paused",
 			 c->status == CTR_PAUSED, "Restarting", c->status == CTR_RESTARTING,
@@ -405,6 +417,9 @@ static json_t *state_json(struct container *c)
 			 c->status == CTR_RUNNING || c->status == CTR_PAUSED ? (int)c->pid : 0,
 			 "ExitCode", c->exit_code, "Error", c->error ? c->error : "", "StartedAt",
 			 started, "FinishedAt", finished);
+	if (c->health)
+		json_object_set_new(st, "Health", json_deep_copy(c->health));
+	return st;
 }
 
 /* SizeRw: the container's own layer; SizeRootFs: everything it sees, image included. */
@@ -508,4 +523,51 @@ json_t *engine_container_summary(struct engine *eng, struct container *c, int si
 	if (size)
 		add_sizes(eng, c, doc);
 	return doc;
+}
+
+/* moby's ReplaceOrAppendEnvValues: "K=V" replaces K or is appended; a bare "K" unsets K. */
+static char **env_merge(char **env, char *const *over)
+{
+	for (; over && *over; over++) {
+		const char *eq = strchr(*over, '=');
+		size_t klen = eq ? (size_t)(eq - *over) : strlen(*over);
+		size_t i, n = strv_len(env);
+		for (i = 0; i < n; i++)
+			if (!strncmp(env[i], *over, klen) && env[i][klen] == '=')
+				break;
+		if (i < n && eq) {
+			free(env[i]);
+			env[i] = strdup(*over);
+		} else if (i < n) {
+			free(env[i]);
+			memmove(&env[i], &env[i + 1], (n - i) * sizeof(*env));
+		} else if (eq) {
+			env = strv_push(env, *over);
+		}
+	}
+	return env;
+}
+
+char **container_process_env(struct container *c, int tty, char *const *extra)
+{
+	_cleanup_strv_ char **cenv = NULL;
+	char **env = NULL, buf[512];
+
+	env = strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(buf, sizeof(buf), "HOSTNAME=%s", json_str(c->config, "Hostname") ?: "");
+	env = strv_push(env, buf);
+	if (tty)
+		env = strv_push(env, "TERM=xterm");
+	json_strv(c->config, "Env", &cenv, NULL);
+	env = env_merge(env, cenv);
+	return env_merge(env, extra);
+}
+
+char *engine_container_health(struct engine *eng, struct container *c, char out[16])
+{
+	pthread_mutex_lock(&eng->lock);
+	/* moby's Health.Status(): a health object without a status yet counts as unhealthy */
+	snprintf(out, 16, "%s", !c->health ? "none" : json_str(c->health, "Status") ?: "unhealthy");
+	pthread_mutex_unlock(&eng->lock);
+	return out;
 }

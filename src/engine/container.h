@@ -44,9 +44,13 @@ struct container {
 	int64_t restart_delay_ms;
 	int monitor_fd;     /* pidfd of the shim while running, -1 otherwise */
 	json_t *mounts;     /* docker's MountPoints, see mounts.c; NULL before create */
+	json_t *health;     /* docker's State.Health once a health check ran; see health.c */
+	unsigned health_gen; /* the running health monitor's generation */
+	int health_monitored;
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;
+	int attaching;               /* attaches between begin and end */
 
 	pthread_mutex_t op_lock;
 	int refs;
@@ -84,12 +88,18 @@ enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
 int engine_container_wait(struct engine *eng, struct container *c, enum wait_condition cond,
 			  int (*gone)(void *), void *ctx, int *ret_code, eng_error_t *err);
 /* Attach a hijacked client (a->fd, consumed): handed to the shim when running, kept until
- * start otherwise. */
-int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *a, eng_error_t *err);
+ * start otherwise. The client may send start the moment it sees the 101, so the API calls
+ * attach_begin before it answers; a start waits for the attach to end (a NULL `a`: the
+ * attach was given up). */
+void engine_container_attach_begin(struct engine *eng, struct container *c);
+int engine_container_attach_end(struct engine *eng, struct container *c,
+				const struct shim_attach *a, eng_error_t *err);
 
 /* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
 int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);
+/* docker update: `upd` is the UpdateConfig body (resources and RestartPolicy). */
+int engine_container_update(struct engine *eng, struct container *c, const json_t *upd,
+			    eng_error_t *err);
 int engine_container_unpause(struct engine *eng, struct container *c, eng_error_t *err);
 
 /* Resizes the container's terminal. ERR_CONFLICT when not running or without a TTY. */
@@ -106,6 +116,12 @@ char *engine_container_bundle(struct engine *eng, const struct container *c);
 int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, size_t *ret_n,
 			  eng_error_t *err);
 int engine_container_is_running(struct engine *eng, struct container *c);
+/* The health status for filters: starting, healthy, unhealthy, or none without a check. */
+char *engine_container_health(struct engine *eng, struct container *c, char out[16]);
+/* One resource-usage sample in docker's stats JSON (read, cpu_stats, memory_stats, ...;
+ * no preread or precpu_stats, which are the caller's previous sample). A container that is
+ * not running gets docker's zeroed document. New reference; NULL once c has been removed. */
+json_t *engine_container_stats(struct engine *eng, struct container *c);
 /* Counts for /info. */
 void engine_container_counts(struct engine *eng, int *total, int *running, int *paused,
 			     int *stopped);

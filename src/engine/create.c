@@ -11,6 +11,7 @@
 #include "events.h"
 #include "mounts.h"
 #include "resources.h"
+#include "security.h"
 
 #include <errno.h>
 #include <string.h>
@@ -95,33 +96,34 @@ static int check_types(json_t *obj, const char *where, const struct field_type *
 	return 0;
 }
 
-/* Env entries by key: user values replace the image's. */
+static size_t env_key_len(const char *s)
+{
+	return strcspn(s, "=");
+}
+
+/* moby's merge(): the user's entries, then the image's whose key the user did not give
+ * ("K" without a value counts: it unsets K when the process starts). */
 static json_t *merge_env(json_t *image_env, json_t *user_env)
 {
-	json_t *out = json_array(), *v;
-	size_t i;
+	json_t *out = json_array(), *v, *u;
+	size_t i, j;
 
-	json_array_foreach(image_env, i, v) json_array_append(out, v);
-	json_array_foreach(user_env, i, v)
+	json_array_foreach(user_env, i, v) if (json_is_string(v)) json_array_append(out, v);
+	json_array_foreach(image_env, i, v)
 	{
 		const char *s = json_string_value(v);
-		size_t klen;
+		int found = 0;
 		if (!s)
 			continue;
-		klen = strcspn(s, "=");
-		size_t j;
-		json_t *e;
-		int replaced = 0;
-		json_array_foreach(out, j, e)
+		json_array_foreach(user_env, j, u)
 		{
-			const char *es = json_string_value(e);
-			if (!strncmp(es, s, klen) && (es[klen] == '=' || es[klen] == 0)) {
-				json_array_set(out, j, v);
-				replaced = 1;
+			const char *us = json_string_value(u);
+			if (us && env_key_len(us) == env_key_len(s) && !strncmp(us, s, env_key_len(s))) {
+				found = 1;
 				break;
 			}
 		}
-		if (!replaced)
+		if (!found)
 			json_array_append(out, v);
 	}
 	return out;
@@ -131,6 +133,42 @@ static int is_empty(json_t *v)
 {
 	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
 	       (json_is_string(v) && !*json_string_value(v));
+}
+
+/* dockerd's bounds: a duration given is at least 1ms, retries not negative. */
+static int check_healthcheck(const json_t *hc, eng_error_t *err)
+{
+	static const char *const durations[] = {"Interval", "Timeout", "StartPeriod",
+						"StartInterval"};
+	for (size_t i = 0; i < 4; i++) {
+		long long v = json_int(hc, durations[i], 0);
+		if (v != 0 && v < 1000000)
+			return eng_error_make(err, EINVAL, ERR_INVALID,
+					      "%s in Healthcheck cannot be less than 1ms",
+					      durations[i]);
+	}
+	if (json_int(hc, "Retries", 0) < 0)
+		return eng_error_make(err, EINVAL, ERR_INVALID,
+				      "Retries in Healthcheck cannot be negative");
+	return 0;
+}
+
+/* moby's merge: the user's Healthcheck, its unset fields from the image's. */
+static void merge_healthcheck(json_t *cfg, const json_t *image_hc)
+{
+	json_t *hc = json_object_get(cfg, "Healthcheck");
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(image_hc) || !json_is_object(hc))
+		return;
+	json_object_foreach((json_t *)image_hc, key, v)
+	{
+		json_t *mine = json_object_get(hc, key);
+		if (!mine || json_is_null(mine) || (json_is_integer(mine) && !json_integer_value(mine)) ||
+		    (json_is_array(mine) && !json_array_size(mine)))
+			json_object_set(hc, key, v);
+	}
 }
 
 /* Config as docker shows it: the request's Config filled in from the image's. */
@@ -163,6 +201,7 @@ static json_t *merge_config(json_t *req, const json_t *image_cfg)
 		if (is_empty(json_object_get(cfg, copy_if_empty[i])) &&
 		    json_object_get(ic, copy_if_empty[i]))
 			json_object_set(cfg, copy_if_empty[i], json_object_get(ic, copy_if_empty[i]));
+	merge_healthcheck(cfg, ic ? json_object_get(ic, "Healthcheck") : NULL);
 	static const char *maps[] = {"Labels", "ExposedPorts", "Volumes"};
 	for (size_t i = 0; i < 3; i++) {
 		json_t *m = json_object(), *im = ic ? json_object_get(ic, maps[i]) : NULL;
@@ -239,8 +278,12 @@ static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *er
 				      "unknown or invalid runtime name: %s", runtime);
 	if (!runtime || !*runtime)
 		json_object_set_new(hc, "Runtime", json_string(eng->cfg.default_runtime));
-	if (host_config_check_resources(hc, err) < 0)
+	if (host_config_check_resources(hc, 0, err) < 0 || security_check(hc, err) < 0)
 		return -1;
+	security_defaults(hc);
+	/* dockerd's default, visible in inspect: as much swap as memory */
+	if (json_int(hc, "Memory", 0) > 0 && json_int(hc, "MemorySwap", 0) == 0)
+		json_object_set_new(hc, "MemorySwap", json_integer(2 * json_int(hc, "Memory", 0)));
 	static const char *arrays[] = {"Binds", "SecurityOpt"};
 	for (size_t i = 0; i < 2; i++)
 		if (!json_object_get(hc, arrays[i]))
@@ -315,6 +358,8 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 				      "the working directory '%s' is invalid, it needs to be an "
 				      "absolute path",
 				      wd);
+	if (check_healthcheck(json_object_get(cfg_req, "Healthcheck"), err) < 0)
+		return -1;
 	const char *ss = json_str(cfg_req, "StopSignal");
 	if (ss && *ss && signal_parse(ss) < 0)
 		return eng_error_make(err, EINVAL, ERR_INVALID, "invalid signal: %s", ss);

@@ -22,6 +22,7 @@ struct engine {
 	struct image_store *images;
 	struct volume_store *volumes;
 	json_t *seccomp;          /* OCI seccomp object for docker's default caps */
+	json_t *seccomp_profile;  /* the profile in docker's format, for other capability sets */
 	char *shim_path;
 	char *runtime_root;       /* <exec-root>/runc */
 
@@ -43,12 +44,22 @@ json_t *container_to_json(struct container *c);
 struct container *container_from_json(json_t *doc);
 void container_free(struct container *c);
 char *container_dir(struct engine *eng, const char *id);
+/* A process's environment as dockerd's CreateDaemonEnvironment makes it: PATH, HOSTNAME and
+ * TERM (tty), overridden by the container's Env, then by `extra` (an exec's Env); a bare "K"
+ * unsets K (moby's ReplaceOrAppendEnvValues). */
+char **container_process_env(struct container *c, int tty, char *const *extra);
 /* A free generated name (caller frees); called with eng->lock held. */
 char *names_generate(struct engine *eng);
 struct container *container_by_name_locked(struct engine *eng, const char *name);
 
+/* True on a unified-only (cgroup v2) host; v1 and hybrid hosts keep controllers in v1. */
+int cgroup_v2_only(void);
 /* Freezes (1) or thaws (0) c's cgroup and waits for the kernel to finish. */
 int container_freeze(const struct container *c, int frozen, eng_error_t *err);
+
+/* health.c: starts or stops c's health monitor to suit its state (running, not paused,
+ * with a health check); `fresh` after a start: the status begins again at "starting". */
+void health_monitor_locked(struct engine *eng, struct container *c, int fresh);
 
 /* Starts watching c's shim; called with eng->lock held. */
 void monitor_watch(struct engine *eng, struct container *c);

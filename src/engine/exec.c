@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -288,45 +289,6 @@ static int check_container_locked(struct container *c, const char *name, eng_err
 	return 0;
 }
 
-/* moby's ReplaceOrAppendEnvValues: "K=V" replaces K or is appended; a bare "K" unsets K. */
-static char **env_merge(char **env, char *const *over)
-{
-	for (; over && *over; over++) {
-		const char *eq = strchr(*over, '=');
-		size_t klen = eq ? (size_t)(eq - *over) : strlen(*over);
-		size_t i, n = strv_len(env);
-		for (i = 0; i < n; i++)
-			if (!strncmp(env[i], *over, klen) && env[i][klen] == '=')
-				break;
-		if (i < n && eq) {
-			free(env[i]);
-			env[i] = strdup(*over);
-		} else if (i < n) {
-			free(env[i]);
-			memmove(&env[i], &env[i + 1], (n - i) * sizeof(*env));
-		} else if (eq) {
-			env = strv_push(env, *over);
-		}
-	}
-	return env;
-}
-
-/* dockerd's CreateDaemonEnvironment for the exec, then the container's and the exec's Env. */
-static char **exec_env(struct container *c, int tty, char *const *extra)
-{
-	_cleanup_strv_ char **cenv = NULL;
-	char **env = NULL, buf[512];
-
-	env = strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	snprintf(buf, sizeof(buf), "HOSTNAME=%s", json_str(c->config, "Hostname") ?: "");
-	env = strv_push(env, buf);
-	if (tty)
-		env = strv_push(env, "TERM=xterm");
-	json_strv(c->config, "Env", &cenv, NULL);
-	env = env_merge(env, cenv);
-	return env_merge(env, extra);
-}
-
 static json_t *container_spec(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
@@ -395,7 +357,7 @@ int engine_exec_create(struct engine *eng, struct container *c, const char *name
 	random_hex_id(e->id);
 	e->argv = TAKE_PTR(argv);
 	e->tty = json_bool(body, "Tty", 0);
-	e->env = exec_env(c, e->tty, env);
+	e->env = container_process_env(c, e->tty, env);
 	e->user = dup_or_null(user && *user ? user : json_str(c->config, "User"));
 	e->workdir = dup_or_null(wd && *wd ? wd : json_str(c->config, "WorkingDir"));
 	e->detach_keys = dup_or_null(json_str(body, "DetachKeys"));
@@ -652,4 +614,36 @@ int engine_exec_resize(struct engine *eng, struct exec *e, unsigned rows, unsign
 	if (rc < 0)
 		return -1;
 	return shim_resize(dir, rows, cols, err);
+}
+
+/* ---- for the daemon's own execs (health checks) ---- */
+
+int engine_exec_wait(struct engine *eng, struct exec *e, int64_t timeout_ms, int *ret_code)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	deadline_after_ms(&ts, timeout_ms);
+	pthread_mutex_lock(&eng->lock);
+	for (;;) {
+		exec_poll_exit_locked(eng, e);
+		if (e->exited || !e->running)
+			break;
+		if (pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) == ETIMEDOUT) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0)
+		*ret_code = e->exited ? e->exit_code : -1;
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+void engine_exec_kill(struct engine *eng, struct exec *e, int sig)
+{
+	pthread_mutex_lock(&eng->lock);
+	if (e->running && e->pid > 0)
+		kill(e->pid, sig);
+	pthread_mutex_unlock(&eng->lock);
 }

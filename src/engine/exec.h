@@ -2,6 +2,7 @@
 /* docker exec: exec instances of running containers. Like dockerd, berthd keeps them in
  * memory only; each started exec runs under a berth-shim of its own (docs/shim.md, exec
  * mode) with its files in <bundle>/execs/<exec-id>/. Fields are guarded by eng->lock. */
+#include <stdint.h>
 #include <jansson.h>
 #include "../common/error.h"
 
@@ -35,6 +36,11 @@ int engine_exec_start(struct engine *eng, struct exec *e, int fd, unsigned rows,
 
 /* GET /exec/{id}/json (new reference). */
 json_t *engine_exec_inspect(struct engine *eng, struct exec *e);
+
+/* Waits up to timeout_ms for the exec to end: 0 and its exit code, or -1 on timeout. */
+int engine_exec_wait(struct engine *eng, struct exec *e, int64_t timeout_ms, int *ret_code);
+/* Signals a running exec's process. */
+void engine_exec_kill(struct engine *eng, struct exec *e, int sig);
 
 /* Resizes the exec's PTY. */
 int engine_exec_resize(struct engine *eng, struct exec *e, unsigned rows, unsigned cols,

@@ -47,7 +47,7 @@ static int check_caps(const json_t *hc, const char *key, eng_error_t *err)
 	return 0;
 }
 
-int host_config_check_resources(const json_t *hc, eng_error_t *err)
+int host_config_check_resources(const json_t *hc, int update, eng_error_t *err)
 {
 	long long mem = json_int(hc, "Memory", 0), swap = json_int(hc, "MemorySwap", 0);
 	long long nano = json_int(hc, "NanoCpus", 0), quota = json_int(hc, "CpuQuota", 0);
@@ -60,7 +60,7 @@ int host_config_check_resources(const json_t *hc, eng_error_t *err)
 		return eng_error_make(err, EINVAL, ERR_INVALID,
 				      "Minimum memoryswap limit should be larger than memory limit, "
 				      "see usage");
-	if (!mem && swap > 0)
+	if (!mem && swap > 0 && !update)
 		return eng_error_make(err, EINVAL, ERR_INVALID,
 				      "You should always set the Memory limit when using Memoryswap "
 				      "limit, see usage");

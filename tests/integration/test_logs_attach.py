@@ -100,3 +100,13 @@ def test_image_events(docker):
     r = docker("events", "--since", since, "--until", until, "--filter", "type=image",
                "--format", "{{.Action}} {{.Actor.Attributes.name}}", timeout=20)
     assert r.stdout.splitlines() == ["tag evtag:1", "untag evtag:1"]
+
+
+def test_image_save_event(docker, tmp_path):
+    image_id = docker("inspect", "-f", "{{.Id}}", "busybox").stdout.strip()
+    since = str(int(time.time()) - 1)
+    docker("save", "-o", str(tmp_path / "bb.tar"), "busybox")
+    until = str(int(time.time()) + 1)
+    r = docker("events", "--since", since, "--until", until, "--filter", "type=image",
+               "--filter", "event=save", "--format", "{{.Action}} {{.Actor.ID}}", timeout=20)
+    assert r.stdout.splitlines() == ["save " + image_id]

@@ -42,7 +42,24 @@ static int test_durations(void)
 	CHECK(parse_time_filter("1700000000", 0, &ns) == 0 && ns == 1700000000LL * 1000000000LL);
 	CHECK(parse_time_filter("1700000000.5", 0, &ns) == 0 &&
 	      ns == 1700000000LL * 1000000000LL + 500000000LL);
+	/* the nanoseconds survive: a double would round them */
+	CHECK(parse_time_filter("1763868000.123456789", 0, &ns) == 0 &&
+	      ns == 1763868000123456789LL);
+	CHECK(parse_time_filter("1700000000.", 0, &ns) < 0);
 	CHECK(parse_time_filter("nonsense", 0, &ns) < 0);
+	char d[40];
+	format_duration(30000000000LL, d);
+	CHECK(!strcmp(d, "30s"));
+	format_duration(90500000000LL, d);
+	CHECK(!strcmp(d, "1m30.5s"));
+	format_duration(3600000000000LL, d);
+	CHECK(!strcmp(d, "1h0m0s"));
+	format_duration(500000000LL, d);
+	CHECK(!strcmp(d, "500ms"));
+	format_duration(1500000LL, d);
+	CHECK(!strcmp(d, "1.5ms"));
+	format_duration(0, d);
+	CHECK(!strcmp(d, "0s"));
 	return 0;
 }
 
