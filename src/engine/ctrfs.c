@@ -55,6 +55,13 @@ int open_in_root(int root_fd, const char *path, int flags)
 
 /* ---- access to the container's root ---- */
 
+static int same_inode(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 int ctrfs_open(struct engine *eng, struct container *c, int with_mounts, struct ctrfs *fs,
 	       eng_error_t *err)
 {
@@ -79,11 +86,20 @@ int ctrfs_open(struct engine *eng, struct container *c, int with_mounts, struct 
 		if (asprintf(&fs->root_path, "/proc/%d/root", (int)pid) < 0)
 			abort();
 		fs->root_fd = open(fs->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		fs->via_proc = fs->root_fd >= 0;
-		if (fs->root_fd >= 0)
+		/* the pid must still be the container's: its "/" is the overlay we mounted, not
+		 * the root of whatever process got the pid after an exit */
+		if (fs->root_fd >= 0 && image_rootfs_mount(eng->images, c->id, &merged, err) == 0 &&
+		    same_inode(fs->root_fd, merged)) {
+			fs->via_proc = 1;
 			return 0;
+		}
+		if (fs->root_fd >= 0)
+			close(fs->root_fd);
+		fs->root_fd = -1;
 		free(fs->root_path); /* it exited meanwhile: its root filesystem then */
 		fs->root_path = NULL;
+		free(merged);
+		merged = NULL;
 		pid = 0;
 	}
 	if (image_rootfs_mount(eng->images, c->id, &merged, err) < 0) {
