@@ -402,15 +402,9 @@ void http_reply_header(struct http_request *req, const char *name, const char *v
 void http_reply(struct http_request *req, int status, const char *content_type, const void *body,
 		size_t len)
 {
-	http_reply_headers(req, status, content_type, NULL, body, len);
-}
-
-void http_reply_headers(struct http_request *req, int status, const char *content_type,
-			const char *headers, const void *body, size_t len)
-{
 	if (req->responded)
 		return;
-	if (send_head(req, status, content_type, (long long)len, headers) < 0) {
+	if (send_head(req, status, content_type, (long long)len, NULL) < 0) {
 		req->keep_alive = 0;
 		return;
 	}

@@ -55,9 +55,6 @@ void http_reply_header(struct http_request *req, const char *name, const char *v
 /* Replies. Exactly one reply per request. */
 void http_reply(struct http_request *req, int status, const char *content_type, const void *body,
 		size_t len);
-/* The same with extra header lines, each ending in "\r\n". */
-void http_reply_headers(struct http_request *req, int status, const char *content_type,
-			const char *headers, const void *body, size_t len);
 void http_reply_json(struct http_request *req, int status, json_t *body /* stolen */);
 void http_reply_error(struct http_request *req, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
