@@ -571,3 +571,20 @@ def test_push_of_a_pulled_image_uploads_no_layer(docker, registry, layout):
     docker("rmi", src, same, other)
     docker("pull", other)
     assert docker("run", "--rm", other, "cat", "/p.txt").stdout == "p\n"
+
+
+def test_push_a_committed_container(docker, registry, image):
+    ref = "%s/%s:committed" % (registry.host, repo())
+    cid = docker("create", image, "sh", "-c", "echo committed > /c.txt").stdout.strip()
+    try:
+        docker("start", "-a", cid)
+        docker("commit", "--change", "CMD [\"cat\", \"/c.txt\"]", cid, ref)
+    finally:
+        docker("rm", "-f", cid)
+    r = docker("push", ref)
+    assert "digest: sha256:" in r.stdout
+    iid = docker("image", "inspect", "-f", "{{.Id}}", ref).stdout.strip()
+    docker("rmi", ref)
+    docker("pull", ref)
+    assert docker("image", "inspect", "-f", "{{.Id}}", ref).stdout.strip() == iid
+    assert docker("run", "--rm", ref).stdout == "committed\n"
