@@ -10,37 +10,14 @@
 #include "client.h"
 #include "format.h"
 #include "opts.h"
+#include "session.h"
+#include "values.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/jsonutil.h"
 #include "../common/strv.h"
 
 /* ---- shared helpers ---- */
-
-/* {"key": {"value": true}} from repeated --filter key=value, docker's wire format. NULL
- * after printing the error for a filter without '='. */
-static char *filters_query(char **filters)
-{
-	_cleanup_json_ json_t *f = json_object();
-	_cleanup_free_ char *dump = NULL;
-
-	if (!filters)
-		return strdup("");
-	for (char **p = filters; *p; p++) {
-		char *eq = strchr(*p, '=');
-		if (!eq) {
-			fprintf(stderr, "bad format of filter (expected name=value)\n");
-			return NULL;
-		}
-		_cleanup_free_ char *k = strndup(*p, eq - *p);
-		json_t *vals = json_object_get(f, k);
-		if (!vals)
-			json_object_set_new(f, k, vals = json_object());
-		json_object_set_new(vals, eq + 1, json_true());
-	}
-	dump = json_dumps(f, JSON_COMPACT);
-	return client_escape(dump);
-}
 
 /* Simple request on a container; prints the daemon error and returns -1 on failure. */
 static int container_post(const char *method, const char *name, const char *suffix)
@@ -289,7 +266,7 @@ int cmd_ps(int argc, char **argv)
 	CLI_PARSE(&ps_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&ps_ctx, args, 0, 0)))
 		return r;
-	if (!(fq = filters_query(filters)))
+	if (!(fq = cli_filters_query(filters, NULL, NULL)))
 		return 125;
 	if (latest)
 		last = 1;
@@ -514,42 +491,10 @@ int cmd_logs(int argc, char **argv)
 		client_resp_close(&resp);
 		return 1;
 	}
-	/* demultiplex here rather than through run.c: logs may arrive in any chunking */
-	unsigned char hdr[8];
-	size_t hlen = 0, left = 0;
-	FILE *out = stdout;
-	for (;;) {
-		ssize_t n = client_read(&resp, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		if (tty) {
-			fwrite(buf, 1, n, stdout);
-			fflush(stdout);
-			continue;
-		}
-		for (char *p = buf; n > 0;) {
-			if (left == 0) {
-				size_t k = 8 - hlen < (size_t)n ? 8 - hlen : (size_t)n;
-				memcpy(hdr + hlen, p, k);
-				hlen += k;
-				p += k;
-				n -= k;
-				if (hlen < 8)
-					break;
-				hlen = 0;
-				out = hdr[0] == 2 ? stderr : stdout;
-				left = (size_t)hdr[4] << 24 | hdr[5] << 16 | hdr[6] << 8 | hdr[7];
-				continue;
-			}
-			size_t k = left < (size_t)n ? left : (size_t)n;
-			fwrite(p, 1, k, out);
-			p += k;
-			n -= k;
-			left -= k;
-		}
-		fflush(stdout);
-		fflush(stderr);
-	}
+	struct demux d = {.tty = tty};
+	ssize_t n;
+	while ((n = client_read(&resp, buf, sizeof(buf))) > 0)
+		demux_feed(&d, buf, n);
 	client_resp_close(&resp);
 	return 0;
 }
@@ -807,7 +752,7 @@ int cmd_container_prune(int argc, char **argv)
 	CLI_PARSE(&cprune_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&cprune_ctx, args, 0, 0)))
 		return r;
-	if (!(fq = filters_query(filters)))
+	if (!(fq = cli_filters_query(filters, NULL, NULL)))
 		return 125;
 	if (!force && !containers_confirm("WARNING! This will remove all stopped containers."))
 		return 0;

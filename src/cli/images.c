@@ -13,6 +13,7 @@
 #include "containers.h"
 #include "format.h"
 #include "opts.h"
+#include "values.h"
 #include "run.h"
 #include "../common/cleanup.h"
 #include "../common/jsonutil.h"
@@ -31,35 +32,6 @@ static void split_ref(const char *ref, char **ret_repo, char **ret_tag)
 		*ret_repo = strdup(ref);
 		*ret_tag = NULL;
 	}
-}
-
-static char *filters_json(char **filters, const char *reference)
-{
-	_cleanup_json_ json_t *f = json_object();
-	_cleanup_free_ char *dump = NULL;
-
-	for (char **p = filters; p && *p; p++) {
-		char *eq = strchr(*p, '=');
-		if (!eq) {
-			fprintf(stderr, "bad format of filter (expected name=value)\n");
-			return NULL;
-		}
-		_cleanup_free_ char *k = strndup(*p, eq - *p);
-		json_t *vals = json_object_get(f, k);
-		if (!vals)
-			json_object_set_new(f, k, vals = json_object());
-		json_object_set_new(vals, eq + 1, json_true());
-	}
-	if (reference) {
-		json_t *vals = json_object_get(f, "reference");
-		if (!vals)
-			json_object_set_new(f, "reference", vals = json_object());
-		json_object_set_new(vals, reference, json_true());
-	}
-	if (!json_object_size(f))
-		return strdup("");
-	dump = json_dumps(f, JSON_COMPACT);
-	return client_escape(dump);
 }
 
 static int print_daemon_error(char *msg)
@@ -126,7 +98,7 @@ int cmd_images(int argc, char **argv)
 	CLI_PARSE(&images_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&images_ctx, args, 0, 1)))
 		return r;
-	if (!(fq = filters_json(filters, args[0])))
+	if (!(fq = cli_filters_query(filters, "reference", args[0])))
 		return 125;
 	if (asprintf(&path, "/images/json?all=%d%s%s", all, *fq ? "&filters=" : "", fq) < 0)
 		return 1;
@@ -567,7 +539,7 @@ int cmd_image_prune(int argc, char **argv)
 	if ((r = cli_check_args(&iprune_ctx, args, 0, 0)))
 		return r;
 	filters = strv_push(filters, all ? "dangling=false" : "dangling=true");
-	if (!(fq = filters_json(filters, NULL)))
+	if (!(fq = cli_filters_query(filters, NULL, NULL)))
 		return 125;
 	if (!force && !containers_confirm(all ? "WARNING! This will remove all images without at "
 	                                        "least one container associated to them."

@@ -7,6 +7,7 @@
 
 #include "client.h"
 #include "containers.h"
+#include "exec.h"
 #include "images.h"
 #include "run.h"
 #include "system.h"
@@ -25,6 +26,7 @@ static const struct command commands[] = {
     {"start", cmd_start, "Start one or more stopped containers"},
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
+    {"exec", cmd_exec, "Execute a command in a running container"},
     {"ps", cmd_ps, "List containers"},
     {"inspect", cmd_inspect, "Return low-level information on berth objects"},
     {"logs", cmd_logs, "Fetch the logs of a container"},
@@ -51,6 +53,7 @@ static const struct command commands[] = {
 static const struct command container_cmds[] = {
     {"run", cmd_run, NULL},       {"create", cmd_create, NULL},
     {"start", cmd_start, NULL},   {"attach", cmd_attach, NULL},
+    {"exec", cmd_exec, NULL},
     {"ls", cmd_ps, NULL},         {"list", cmd_ps, NULL},
     {"ps", cmd_ps, NULL},         {"inspect", cmd_container_inspect, NULL},
     {"logs", cmd_logs, NULL},     {"stop", cmd_stop, NULL},

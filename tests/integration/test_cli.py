@@ -232,3 +232,83 @@ def test_container_aliases_and_prune(berth):
 def test_version(berth):
     r = berth("version", "--format", "{{.Server.ApiVersion}}")
     assert r.returncode == 0 and r.stdout == "1.51\n"
+
+
+def run_on_pty(args, rows=30, cols=100, stdin_data=b"", timeout=30):
+    """Runs args with a pseudo-terminal of rows x cols as its stdio; returns (rc, output)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    if stdin_data:
+        os.write(master, stdin_data)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    rc = p.wait(timeout=timeout)
+    os.close(master)
+    return rc, out.decode(errors="replace")
+
+
+@pytest.fixture
+def sleeper(berth):
+    r = berth("run", "-d", "--name", "cli-exec", IMAGE, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    return "cli-exec"
+
+
+def test_exec_output_and_exit_code(berth, docker, sleeper):
+    r = berth("exec", sleeper, "sh", "-c", "echo out; echo err >&2; exit 5")
+    assert (r.returncode, r.stdout, r.stderr) == (5, "out\n", "err\n")
+    d = docker("exec", sleeper, "sh", "-c", "echo out; echo err >&2; exit 5", check=False)
+    assert d.returncode == 5
+
+    r = berth("exec", "-i", sleeper, "sh", "-c", "tr a-z A-Z", input="piped\n")
+    assert (r.returncode, r.stdout) == (0, "PIPED\n")
+
+    r = berth("exec", sleeper, "/no/such/binary")
+    assert r.returncode == docker("exec", sleeper, "/no/such/binary", check=False).returncode
+
+
+def test_exec_env_workdir_user(berth, sleeper, tmp_path):
+    envfile = tmp_path / "env"
+    envfile.write_text("# comment\nFROMFILE=f\n")
+    r = berth("exec", "-e", "A=1", "--env-file", str(envfile), "-w", "/tmp", "-u", "1000:1000",
+              sleeper, "sh", "-c", "echo $A $FROMFILE $(pwd) $(id -u):$(id -g)")
+    assert (r.returncode, r.stdout) == (0, "1 f /tmp 1000:1000\n"), r.stderr
+
+
+def test_exec_detach(berth, sleeper):
+    r = berth("exec", "-d", sleeper, "sh", "-c", "echo done > /tmp/detached")
+    assert (r.returncode, r.stdout) == (0, "")
+    assert wait_for(lambda: berth("exec", sleeper, "cat", "/tmp/detached").stdout == "done\n")
+
+
+def test_exec_errors_match_docker(berth, docker, sleeper):
+    for args in (["x-no-such", "true"], [sleeper]):
+        r, d = berth("exec", *args), docker("exec", *args, check=False)
+        assert r.returncode == d.returncode, (r.stderr, d.stderr)
+        assert r.stderr.replace("berth", "docker") == d.stderr
+    berth("stop", "-t", "0", sleeper)
+    r, d = berth("exec", sleeper, "true"), docker("exec", sleeper, "true", check=False)
+    assert (r.returncode, r.stderr) == (d.returncode, d.stderr)
+    r = berth("exec", "-it", "x-no-such", "true", input="")
+    assert r.returncode == 1
+
+
+def test_exec_tty_size_and_input(berth, daemon, sleeper):
+    rc, out = run_on_pty([BERTH, "-H", daemon.host, "exec", "-t", sleeper, "stty", "size"])
+    assert rc == 0 and out.strip() == "30 100"
+    rc, out = run_on_pty([BERTH, "-H", daemon.host, "exec", "-it", sleeper, "sh"],
+                         stdin_data=b"echo in-$((40+2)); exit 3\n")
+    assert rc == 3 and "in-42" in out
