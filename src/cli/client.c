@@ -197,11 +197,13 @@ static int start(const char *method, const char *path, const char *ctype, const 
 	r->fd = -1;
 	if ((r->fd = connect_daemon()) < 0)
 		return -1;
-	if (send_head(r->fd, method, path, ctype, body || ctype ? (long long)len : 0, extra) < 0 ||
-	    (len && write_all(r->fd, body, len) < 0)) {
+	if (send_head(r->fd, method, path, ctype, body || ctype ? (long long)len : 0, extra) < 0) {
 		fprintf(stderr, "error during connect: %s\n", strerror(errno));
 		return -1;
 	}
+	/* the daemon may answer (404) and close before reading the body: its answer counts */
+	if (len && write_all(r->fd, body, len) < 0)
+		shutdown(r->fd, SHUT_WR);
 	return read_head(r);
 }
 
@@ -376,6 +378,44 @@ json_t *client_json(const char *method, const char *path, json_t *body, int *ret
 	if (!out)
 		out = json_null();
 	return out;
+}
+
+json_t *client_call(const char *method, const char *path, json_t *body)
+{
+	_cleanup_free_ char *msg = NULL;
+	int status;
+	json_t *j = client_json(method, path, body, &status, &msg);
+
+	if (!j && msg)
+		fprintf(stderr, "Error response from daemon: %s\n", msg);
+	return j;
+}
+
+int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), void *arg)
+{
+	char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+	int ret = 0;
+
+	while (!ret && (n = client_read(r, buf + len, sizeof(buf) - len - 1)) > 0) {
+		len += n;
+		buf[len] = 0;
+		char *line = buf, *nl;
+		while (!ret && (nl = strchr(line, '\n'))) {
+			*nl = 0;
+			json_t *v = json_loads(line, JSON_DECODE_ANY, NULL);
+			if (v)
+				ret = fn(v, arg);
+			json_decref(v);
+			line = nl + 1;
+		}
+		len = strlen(line);
+		memmove(buf, line, len + 1);
+		if (len >= sizeof(buf) - 1)
+			len = 0; /* a line longer than the buffer: drop it */
+	}
+	return ret;
 }
 
 char *client_escape(const char *s)

@@ -52,5 +52,13 @@ char *client_error_message(struct client_resp *r);
 json_t *client_json(const char *method, const char *path, json_t *body, int *ret_status,
                     char **ret_msg);
 
+/* client_json for commands: the daemon's error is printed as the docker CLI does
+ * ("Error response from daemon: ..."). Returns a new reference or NULL. */
+json_t *client_call(const char *method, const char *path, json_t *body);
+
+/* Calls `fn` for each newline-delimited JSON value of a streamed body (events, stats,
+ * progress) until the body ends or `fn` returns non-zero; returns that value, 0 at the end. */
+int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), void *arg);
+
 /* Percent-encodes for a query value; caller frees. */
 char *client_escape(const char *s);

@@ -13,6 +13,7 @@
 #include "containers.h"
 #include "format.h"
 #include "opts.h"
+#include "prune.h"
 #include "values.h"
 #include "run.h"
 #include "../common/cleanup.h"
@@ -530,41 +531,20 @@ int cmd_image_prune(int argc, char **argv)
 	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
 	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
 	    {0}};
-	_cleanup_free_ char *fq = NULL, *path = NULL, *msg = NULL;
-	_cleanup_json_ json_t *j = NULL;
-	char sz[32];
-	int status, r;
+	long long space = 0;
+	int r;
 
 	CLI_PARSE(&iprune_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&iprune_ctx, args, 0, 0)))
 		return r;
 	filters = strv_push(filters, all ? "dangling=false" : "dangling=true");
-	if (!(fq = cli_filters_query(filters, NULL, NULL)))
-		return 125;
 	if (!force && !containers_confirm(all ? "WARNING! This will remove all images without at "
 	                                        "least one container associated to them."
 	                                      : "WARNING! This will remove all dangling images."))
 		return 0;
-	if (asprintf(&path, "/images/prune?filters=%s", fq) < 0)
-		return 1;
-	if (!(j = client_json("POST", path, NULL, &status, &msg)))
-		return print_daemon_error(TAKE_PTR(msg));
-	json_t *del = json_object_get(j, "ImagesDeleted");
-	if (json_array_size(del)) {
-		size_t i;
-		json_t *e;
-		printf("Deleted Images:\n");
-		json_array_foreach(del, i, e)
-		{
-			if (json_str(e, "Untagged"))
-				printf("untagged: %s\n", json_str(e, "Untagged"));
-			if (json_str(e, "Deleted"))
-				printf("deleted: %s\n", json_str(e, "Deleted"));
-		}
-		printf("\n");
-	}
-	fmt_size(json_int(j, "SpaceReclaimed", 0), sz);
-	printf("Total reclaimed space: %s\n", sz);
+	if ((r = prune_run("images", filters, &space)))
+		return r;
+	prune_print_total(space);
 	return 0;
 }
 

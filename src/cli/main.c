@@ -11,6 +11,7 @@
 #include "images.h"
 #include "run.h"
 #include "system.h"
+#include "volumes.h"
 
 typedef int (*cmd_fn)(int argc, char **argv);
 
@@ -37,6 +38,11 @@ static const struct command commands[] = {
     {"rename", cmd_rename, "Rename a container"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
+    {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
+    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
+    {"events", cmd_events, "Get real time events from the server"},
     {"images", cmd_images, "List images"},
     {"pull", cmd_pull, "Download an image from a registry"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
@@ -61,6 +67,8 @@ static const struct command container_cmds[] = {
     {"rm", cmd_rm, NULL},         {"remove", cmd_rm, NULL},
     {"rename", cmd_rename, NULL}, {"top", cmd_top, NULL},
     {"wait", cmd_wait, NULL},     {"prune", cmd_container_prune, NULL},
+    {"pause", cmd_pause, NULL},   {"unpause", cmd_unpause, NULL},
+    {"update", cmd_update, NULL}, {"port", cmd_port, NULL},
     {NULL, NULL, NULL},
 };
 
@@ -82,6 +90,32 @@ static const struct command image_cmds[] = {
 
 static const struct command system_cmds[] = {
     {"info", cmd_info, NULL},
+    {"df", cmd_system_df, NULL},
+    {"prune", cmd_system_prune, NULL},
+    {"events", cmd_events, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct command volume_cmds[] = {
+    {"create", cmd_volume_create, NULL},
+    {"ls", cmd_volume_ls, NULL},
+    {"list", cmd_volume_ls, NULL},
+    {"inspect", cmd_volume_inspect, NULL},
+    {"rm", cmd_volume_rm, NULL},
+    {"remove", cmd_volume_rm, NULL},
+    {"prune", cmd_volume_prune, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct group {
+	const char *name;
+	const struct command *cmds;
+	const char *help;
+} groups[] = {
+    {"container", container_cmds, "Manage containers"},
+    {"image", image_cmds, "Manage images"},
+    {"system", system_cmds, "Manage berth"},
+    {"volume", volume_cmds, "Manage volumes"},
     {NULL, NULL, NULL},
 };
 
@@ -91,8 +125,9 @@ static void usage(FILE *out)
 	             "engine\n\nCommands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->help);
-	fprintf(out, "\nManagement Commands:\n  container  Manage containers\n  image      Manage "
-	             "images\n  system     Manage berth\n");
+	fprintf(out, "\nManagement Commands:\n");
+	for (const struct group *g = groups; g->name; g++)
+		fprintf(out, "  %-10s %s\n", g->name, g->help);
 	fprintf(out, "\nGlobal Options:\n  -H, --host string   Daemon socket to connect to\n  -v, "
 	             "--version       Print version information and quit\n\nRun 'berth COMMAND "
 	             "--help' for more information on a command.\n");
@@ -172,12 +207,9 @@ int main(int argc, char **argv)
 	}
 	argc -= i;
 	argv += i;
-	if (!strcmp(argv[0], "container"))
-		return run_group("container", container_cmds, argc, argv);
-	if (!strcmp(argv[0], "image"))
-		return run_group("image", image_cmds, argc, argv);
-	if (!strcmp(argv[0], "system"))
-		return run_group("system", system_cmds, argc, argv);
+	for (const struct group *g = groups; g->name; g++)
+		if (!strcmp(argv[0], g->name))
+			return run_group(g->name, g->cmds, argc, argv);
 	if (!strcmp(argv[0], "help")) {
 		usage(stdout);
 		return 0;

@@ -322,52 +322,34 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 
 /* ---- image pull ---- */
 
+static int print_jsonmessage(json_t *m, void *arg)
+{
+	const int *quiet = arg;
+	const char *e = json_str(m, "error");
+	json_t *ed = json_object_get(m, "errorDetail");
+
+	if (!e && ed)
+		e = json_str(ed, "message");
+	if (e) {
+		fprintf(stderr, "%s\n", e);
+		return -1;
+	}
+	if (json_str(m, "stream")) {
+		if (!*quiet)
+			fputs(json_str(m, "stream"), stdout);
+	} else if (json_str(m, "status") && !*quiet) {
+		if (json_str(m, "id"))
+			printf("%s: %s\n", json_str(m, "id"), json_str(m, "status"));
+		else
+			printf("%s\n", json_str(m, "status"));
+	}
+	fflush(stdout);
+	return 0;
+}
+
 int run_print_jsonmessages(struct client_resp *r, int quiet)
 {
-	char buf[65536];
-	size_t len = 0;
-	ssize_t n;
-	int ret = 0;
-
-	for (;;) {
-		n = client_read(r, buf + len, sizeof(buf) - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-		buf[len] = 0;
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = 0;
-			json_t *m = json_loads(line, 0, NULL);
-			if (m) {
-				const char *e = json_str(m, "error");
-				json_t *ed = json_object_get(m, "errorDetail");
-				if (!e && ed)
-					e = json_str(ed, "message");
-				if (e) {
-					fprintf(stderr, "%s\n", e);
-					ret = -1;
-				} else if (json_str(m, "stream")) {
-					if (!quiet)
-						fputs(json_str(m, "stream"), stdout);
-				} else if (json_str(m, "status") && !quiet) {
-					if (json_str(m, "id"))
-						printf("%s: %s\n", json_str(m, "id"),
-						       json_str(m, "status"));
-					else
-						printf("%s\n", json_str(m, "status"));
-				}
-				json_decref(m);
-				fflush(stdout);
-			}
-			line = nl + 1;
-		}
-		len = strlen(line);
-		memmove(buf, line, len + 1);
-		if (len >= sizeof(buf) - 1)
-			len = 0; /* a line longer than the buffer: drop it */
-	}
-	return ret;
+	return client_each_json(r, print_jsonmessage, &quiet);
 }
 
 /* Pulls `ref`; the daemon's refusal is returned in *ret_msg (caller frees) for the caller

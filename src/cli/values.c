@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "../common/fsutil.h"
 #include "../common/cleanup.h"
 #include "../common/jsonutil.h"
 #include "../common/strv.h"
@@ -124,4 +125,24 @@ char *cli_filters_query(char **filters, const char *key, const char *value)
 		return strdup("");
 	dump = json_dumps(f, JSON_COMPACT);
 	return client_escape(dump);
+}
+
+int cli_time_arg(const char *flag, const char *v, char out[48])
+{
+	int64_t ns;
+
+	if (!v) {
+		out[0] = 0;
+		return 0;
+	}
+	if (parse_time_filter(v, now_ns(), &ns) < 0) {
+		fprintf(
+		    stderr,
+		    "invalid value for \"%s\": failed to parse value as time or duration: \"%s\"\n",
+		    flag, v);
+		return -1;
+	}
+	snprintf(out, 48, "%lld.%09lld", (long long)(ns / 1000000000LL),
+	         (long long)(ns % 1000000000LL));
+	return 0;
 }

@@ -16,3 +16,7 @@ int cli_restart_policy(const char *s, json_t *hc);
 /* The escaped `filters` query value from repeated --filter key=value (plus key=value when
  * both are set), "" for none; NULL after printing the error for a filter without '='. */
 char *cli_filters_query(char **filters, const char *key, const char *value);
+
+/* --since/--until VALUE (a time or a duration before now) as the API's "secs.nanos" into
+ * out[48], "" when `v` is NULL. Returns 0 or -1 after printing the error. */
+int cli_time_arg(const char *flag, const char *v, char out[48]);

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -312,3 +313,99 @@ def test_exec_tty_size_and_input(berth, daemon, sleeper):
     rc, out = run_on_pty([BERTH, "-H", daemon.host, "exec", "-it", sleeper, "sh"],
                          stdin_data=b"echo in-$((40+2)); exit 3\n")
     assert rc == 3 and "in-42" in out
+
+
+def test_pause_unpause(berth, docker, sleeper):
+    r = berth("pause", sleeper)
+    assert (r.returncode, r.stdout) == (0, sleeper + "\n"), r.stderr
+    assert berth("inspect", "-f", "{{.State.Status}}", sleeper).stdout == "paused\n"
+    r, d = berth("pause", sleeper), docker("pause", sleeper, check=False)
+    assert (r.returncode, r.stderr) == (d.returncode, d.stderr)
+    r = berth("container", "unpause", sleeper)
+    assert (r.returncode, r.stdout) == (0, sleeper + "\n"), r.stderr
+    assert berth("inspect", "-f", "{{.State.Status}}", sleeper).stdout == "running\n"
+    r, d = berth("unpause", "x-no-such"), docker("unpause", "x-no-such", check=False)
+    assert (r.returncode, r.stderr) == (d.returncode, d.stderr)
+
+
+def test_update(berth, docker, sleeper):
+    r = berth("update", "-m", "64m", "--memory-swap", "128m", "--cpus", "0.5",
+              "--cpu-shares", "512", "--pids-limit", "50", "--restart", "on-failure:3", sleeper)
+    assert (r.returncode, r.stdout) == (0, sleeper + "\n"), r.stderr
+    fmt = ("{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} "
+           "{{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} "
+           "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}")
+    assert berth("inspect", "-f", fmt, sleeper).stdout == \
+        "67108864 134217728 500000000 512 50 on-failure:3\n"
+    for args in ([sleeper], ["-m", "lots", sleeper], ["--cpu-shares", "x", sleeper],
+                 ["-m", "64m", "x-no-such"]):
+        r, d = berth("update", *args), docker("update", *args, check=False)
+        assert r.returncode == d.returncode, (args, r.stderr, d.stderr)
+        assert r.stderr.splitlines()[0] == d.stderr.splitlines()[0].replace("docker", "berth")
+
+
+def test_port(berth, docker):
+    r = berth("run", "-d", "--name", "cli-port", "-p", "127.0.0.1::80", "-p", "9/udp",
+              IMAGE, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    for args in ([], ["80"], ["80/tcp"], ["81"], ["x"]):
+        r, d = berth("port", "cli-port", *args), docker("port", "cli-port", *args, check=False)
+        assert (r.returncode, r.stdout, r.stderr) == (d.returncode, d.stdout, d.stderr), args
+    ports = berth("inspect", "-f", "{{json .NetworkSettings.Ports}}", "cli-port").stdout
+    if json.loads(ports):  # published only where the daemon has its bridge network
+        assert re.fullmatch(r"80/tcp -> 127\.0\.0\.1:\d+\n", berth("port", "cli-port").stdout)
+
+
+def test_events(berth, docker):
+    r = berth("run", "--name", "cli-ev", IMAGE, "true")
+    assert r.returncode == 0
+    # docker sends whole seconds for a duration; an absolute end just after the run is exact
+    args = ["--since", "5m", "--until", "%.3f" % (time.time() + 1), "--filter",
+            "container=cli-ev"]
+    r, d = berth("events", *args), docker("events", *args)
+    assert r.returncode == 0 and r.stdout == d.stdout
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) container "
+                     r"start [0-9a-f]{64} \(.*image=busybox.*name=cli-ev", r.stdout, re.M)
+    fmt = ["--format", "{{json .}}"]
+    r, d = berth("events", *args, *fmt), docker("events", *args, *fmt)
+    assert r.stdout == d.stdout and json.loads(r.stdout.splitlines()[0])["Type"] == "container"
+    fmt = ["--format", "{{.Action}} {{.Actor.Attributes.name}}"]
+    assert berth("system", "events", *args, *fmt).stdout == docker("events", *args, *fmt).stdout
+
+
+def test_volumes(berth, docker):
+    try:
+        r = berth("volume", "create", "-d", "local", "--label", "a=b", "-o", "type=tmpfs",
+                  "-o", "device=tmpfs", "cli-vol")
+        assert (r.returncode, r.stdout) == (0, "cli-vol\n"), r.stderr
+        assert berth("volume", "create", "cli-vol2").returncode == 0
+        for args in (["ls"], ["ls", "-q"], ["ls", "--filter", "label=a=b"],
+                     ["ls", "--format", "{{.Name}} {{.Driver}} {{.Labels}}"],
+                     ["ls", "--format", "json"],
+                     ["inspect", "cli-vol"], ["inspect", "-f", "{{.Options}}", "cli-vol"],
+                     ["inspect", "x-no-such"], ["rm", "x-no-such"]):
+            r, d = berth("volume", *args), docker("volume", *args, check=False)
+            assert (r.returncode, r.stdout, r.stderr) == (d.returncode, d.stdout, d.stderr), args
+        berth("run", "--name", "cli-vuser", "-v", "cli-vol2:/data", IMAGE, "true")
+        r, d = berth("volume", "rm", "cli-vol2"), docker("volume", "rm", "cli-vol2", check=False)
+        assert (r.returncode, r.stderr) == (d.returncode, d.stderr) and r.returncode == 1
+        r = berth("volume", "rm", "-f", "cli-vol")
+        assert (r.returncode, r.stdout) == (0, "cli-vol\n")
+        berth("rm", "cli-vuser")
+        r = berth("volume", "prune", "-f", "-a")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("Deleted Volumes:\ncli-vol2\n\nTotal reclaimed space: ")
+    finally:
+        docker("volume", "rm", "-f", "cli-vol", "cli-vol2", check=False)
+
+
+def test_system_df_and_prune(berth, docker):
+    berth("run", "--name", "cli-df", IMAGE, "true")
+    r, d = berth("system", "df"), docker("system", "df")
+    assert r.returncode == 0 and r.stdout == d.stdout
+    fmt = ["--format", "{{.Type}}={{.TotalCount}}/{{.Active}}"]
+    assert berth("system", "df", *fmt).stdout == docker("system", "df", *fmt).stdout
+    r = berth("system", "prune", "-f")
+    assert r.returncode == 0, r.stderr
+    assert "Deleted Containers:\n" in r.stdout and "Total reclaimed space:" in r.stdout
+    assert berth("ps", "-aq").stdout == ""
