@@ -160,6 +160,9 @@ static int read_head(struct client_resp *r)
 		else if (!strcasecmp(line, "Content-Type")) {
 			free(r->ctype);
 			r->ctype = strdup(v);
+		} else if (!strcasecmp(line, "X-Docker-Container-Path-Stat")) {
+			free(r->path_stat);
+			r->path_stat = strdup(v);
 		}
 	}
 	if (r->status == 101 || r->status == 204 || r->status == 304)
@@ -211,6 +214,16 @@ int client_request(const char *method, const char *path, const char *ctype, cons
                    size_t len, struct client_resp *r)
 {
 	return start(method, path, ctype, body, len, "Connection: close\r\n", r);
+}
+
+int client_request_auth(const char *method, const char *path, const char *auth,
+                        struct client_resp *r)
+{
+	_cleanup_free_ char *extra = NULL;
+
+	if (asprintf(&extra, "Connection: close\r\nX-Registry-Auth: %s\r\n", auth) < 0)
+		return -1;
+	return start(method, path, NULL, NULL, 0, extra, r);
 }
 
 int client_hijack(const char *method, const char *path, const char *ctype, const void *body,
@@ -332,6 +345,8 @@ void client_resp_close(struct client_resp *r)
 	r->fd = -1;
 	free(r->ctype);
 	r->ctype = NULL;
+	free(r->path_stat);
+	r->path_stat = NULL;
 }
 
 char *client_error_message(struct client_resp *r)
@@ -415,6 +430,49 @@ int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), voi
 		if (len >= sizeof(buf) - 1)
 			len = 0; /* a line longer than the buffer: drop it */
 	}
+	return ret;
+}
+
+int client_download(const char *path, int out_fd, long long *ret_bytes)
+{
+	struct client_resp r;
+	char buf[65536];
+	ssize_t n;
+	int ret = 0;
+
+	if (ret_bytes)
+		*ret_bytes = 0;
+	if (client_request("GET", path, NULL, NULL, 0, &r) < 0) {
+		client_resp_close(&r);
+		return 1;
+	}
+	if (r.status >= 400) {
+		_cleanup_free_ char *msg = client_error_message(&r);
+		fprintf(stderr, "Error response from daemon: %s\n", msg);
+		client_resp_close(&r);
+		return 1;
+	}
+	while ((n = client_read(&r, buf, sizeof(buf))) > 0) {
+		if (ret_bytes)
+			*ret_bytes += n;
+		for (const char *p = buf; n > 0;) {
+			ssize_t w = write(out_fd, p, n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				fprintf(stderr, "write: %s\n", strerror(errno));
+				client_resp_close(&r);
+				return 1;
+			}
+			p += w;
+			n -= w;
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "error reading the response from the daemon\n");
+		ret = 1;
+	}
+	client_resp_close(&r);
 	return ret;
 }
 

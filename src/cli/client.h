@@ -20,6 +20,7 @@ struct client_resp {
 	long long chunk; /* bytes left in the current chunk */
 	int eof;
 	char *ctype;     /* Content-Type, caller frees via client_resp_close */
+	char *path_stat; /* X-Docker-Container-Path-Stat (base64), freed the same way */
 	char buf[65536]; /* bytes read past the headers */
 	size_t off, len;
 };
@@ -29,6 +30,9 @@ struct client_resp {
  * Returns 0 and fills `r`, or -1 with a message on stderr already printed. */
 int client_request(const char *method, const char *path, const char *ctype, const void *body,
                    size_t len, struct client_resp *r);
+/* A request without a body carrying X-Registry-Auth (pull, push). */
+int client_request_auth(const char *method, const char *path, const char *auth,
+                        struct client_resp *r);
 /* Same, streaming the body from `in_fd` with chunked encoding. */
 int client_request_fd(const char *method, const char *path, const char *ctype, int in_fd,
                       struct client_resp *r);
@@ -59,6 +63,10 @@ json_t *client_call(const char *method, const char *path, json_t *body);
 /* Calls `fn` for each newline-delimited JSON value of a streamed body (events, stats,
  * progress) until the body ends or `fn` returns non-zero; returns that value, 0 at the end. */
 int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), void *arg);
+
+/* GET `path` and copies the body to `out_fd` (save, export, cp to stdout); returns 0, or 1
+ * after printing the error. *ret_bytes (may be NULL) counts what was copied. */
+int client_download(const char *path, int out_fd, long long *ret_bytes);
 
 /* Percent-encodes for a query value; caller frees. */
 char *client_escape(const char *s);

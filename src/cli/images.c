@@ -215,9 +215,6 @@ int cmd_save(int argc, char **argv)
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_free_ char *path = strdup("/images/get?");
 	_cleanup_close_ int fd = -1;
-	struct client_resp r;
-	char buf[65536];
-	ssize_t n;
 	int ret;
 
 	CLI_PARSE(&save_ctx, argc, argv, opts, false, &args);
@@ -236,47 +233,16 @@ int cmd_save(int argc, char **argv)
 		free(path);
 		path = np;
 	}
-	if (client_request("GET", path, NULL, NULL, 0, &r) < 0) {
-		client_resp_close(&r);
-		return 1;
-	}
-	if (r.status >= 400) {
-		ret = print_daemon_error(client_error_message(&r));
-		client_resp_close(&r);
-		return ret;
-	}
 	if (output) {
 		fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			fprintf(stderr,
 			        "failed to save image: unable to validate output path: %s: %s\n",
 			        output, strerror(errno));
-			client_resp_close(&r);
 			return 1;
 		}
 	}
-	ret = 0;
-	while ((n = client_read(&r, buf, sizeof(buf))) > 0) {
-		const char *p = buf;
-		while (n > 0) {
-			ssize_t w = write(fd >= 0 ? fd : STDOUT_FILENO, p, n);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				fprintf(stderr, "write: %s\n", strerror(errno));
-				client_resp_close(&r);
-				return 1;
-			}
-			p += w;
-			n -= w;
-		}
-	}
-	if (n < 0) {
-		fprintf(stderr, "error reading the image archive from the daemon\n");
-		ret = 1;
-	}
-	client_resp_close(&r);
-	return ret;
+	return client_download(path, fd >= 0 ? fd : STDOUT_FILENO, NULL);
 }
 
 static const struct cli_cmd_ctx import_ctx = {"import",

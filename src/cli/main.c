@@ -5,11 +5,13 @@
 #include <string.h>
 #include <signal.h>
 
+#include "archive.h"
 #include "client.h"
 #include "containers.h"
 #include "exec.h"
 #include "images.h"
 #include "run.h"
+#include "networks.h"
 #include "system.h"
 #include "volumes.h"
 
@@ -43,6 +45,10 @@ static const struct command commands[] = {
     {"update", cmd_update, "Update configuration of one or more containers"},
     {"port", cmd_port, "List port mappings or a specific mapping for the container"},
     {"events", cmd_events, "Get real time events from the server"},
+    {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
+    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
+    {"export", cmd_export, "Export a container's filesystem as a tar archive"},
+    {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"images", cmd_images, "List images"},
     {"pull", cmd_pull, "Download an image from a registry"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
@@ -69,6 +75,8 @@ static const struct command container_cmds[] = {
     {"wait", cmd_wait, NULL},     {"prune", cmd_container_prune, NULL},
     {"pause", cmd_pause, NULL},   {"unpause", cmd_unpause, NULL},
     {"update", cmd_update, NULL}, {"port", cmd_port, NULL},
+    {"cp", cmd_cp, NULL},         {"diff", cmd_diff, NULL},
+    {"export", cmd_export, NULL}, {"commit", cmd_commit, NULL},
     {NULL, NULL, NULL},
 };
 
@@ -107,6 +115,19 @@ static const struct command volume_cmds[] = {
     {NULL, NULL, NULL},
 };
 
+static const struct command network_cmds[] = {
+    {"create", cmd_network_create, NULL},
+    {"ls", cmd_network_ls, NULL},
+    {"list", cmd_network_ls, NULL},
+    {"inspect", cmd_network_inspect, NULL},
+    {"rm", cmd_network_rm, NULL},
+    {"remove", cmd_network_rm, NULL},
+    {"connect", cmd_network_connect, NULL},
+    {"disconnect", cmd_network_disconnect, NULL},
+    {"prune", cmd_network_prune, NULL},
+    {NULL, NULL, NULL},
+};
+
 static const struct group {
 	const char *name;
 	const struct command *cmds;
@@ -114,6 +135,7 @@ static const struct group {
 } groups[] = {
     {"container", container_cmds, "Manage containers"},
     {"image", image_cmds, "Manage images"},
+    {"network", network_cmds, "Manage networks"},
     {"system", system_cmds, "Manage berth"},
     {"volume", volume_cmds, "Manage volumes"},
     {NULL, NULL, NULL},
