@@ -503,6 +503,18 @@ void fmt_size(double size, char out[32])
 	fmt_size_prec(size, 3, out);
 }
 
+void fmt_bytes(double size, char out[32])
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	int i = 0;
+
+	while (size >= 1024.0 && i < 5) {
+		size /= 1024.0;
+		i++;
+	}
+	snprintf(out, 32, "%.4g%s", size, units[i]);
+}
+
 void fmt_duration(int64_t secs, char out[48])
 {
 	int64_t minutes = secs / 60;

@@ -36,6 +36,8 @@ int fmt_rows(const char *fmt, const char *def, json_t *headers, json_t *rows);
 void fmt_size(double size, char out[32]);
 /* The same with `prec` significant digits (units.HumanSize is 4). */
 void fmt_size_prec(double size, int prec, char out[32]);
+/* "1.5MiB" (units.BytesSize) into out[32]. */
+void fmt_bytes(double size, char out[32]);
 /* "5 seconds", "About a minute" (units.HumanDuration) from seconds into out[48]. */
 void fmt_duration(int64_t secs, char out[48]);
 /* "5 seconds ago" for a unix time. */

@@ -10,8 +10,10 @@
 #include "containers.h"
 #include "exec.h"
 #include "images.h"
+#include "registry.h"
 #include "run.h"
 #include "networks.h"
+#include "stats.h"
 #include "system.h"
 #include "volumes.h"
 
@@ -45,12 +47,16 @@ static const struct command commands[] = {
     {"update", cmd_update, "Update configuration of one or more containers"},
     {"port", cmd_port, "List port mappings or a specific mapping for the container"},
     {"events", cmd_events, "Get real time events from the server"},
+    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
     {"export", cmd_export, "Export a container's filesystem as a tar archive"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"images", cmd_images, "List images"},
     {"pull", cmd_pull, "Download an image from a registry"},
+    {"push", cmd_push, "Upload an image to a registry"},
+    {"login", cmd_login, "Authenticate to a registry"},
+    {"logout", cmd_logout, "Log out from a registry"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
     {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
@@ -77,6 +83,7 @@ static const struct command container_cmds[] = {
     {"update", cmd_update, NULL}, {"port", cmd_port, NULL},
     {"cp", cmd_cp, NULL},         {"diff", cmd_diff, NULL},
     {"export", cmd_export, NULL}, {"commit", cmd_commit, NULL},
+    {"stats", cmd_stats, NULL},
     {NULL, NULL, NULL},
 };
 
@@ -84,6 +91,7 @@ static const struct command image_cmds[] = {
     {"ls", cmd_images, NULL},
     {"list", cmd_images, NULL},
     {"pull", cmd_pull, NULL},
+    {"push", cmd_push, NULL},
     {"load", cmd_load, NULL},
     {"save", cmd_save, NULL},
     {"import", cmd_import, NULL},

@@ -118,18 +118,6 @@ int cmd_version(int argc, char **argv)
 	return 0;
 }
 
-static void bytes_size(double size, char out[32])
-{
-	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	int i = 0;
-
-	while (size >= 1024.0 && i < 5) {
-		size /= 1024.0;
-		i++;
-	}
-	snprintf(out, 32, "%.4g%s", size, units[i]);
-}
-
 static const struct cli_cmd_ctx info_ctx = {"info", "info [OPTIONS]"};
 
 int cmd_info(int argc, char **argv)
@@ -173,7 +161,7 @@ int cmd_info(int argc, char **argv)
 	printf(" OSType: %s\n", s_or(info, "OSType", ""));
 	printf(" Architecture: %s\n", s_or(info, "Architecture", ""));
 	printf(" CPUs: %lld\n", json_int(info, "NCPU", 0));
-	bytes_size(json_int(info, "MemTotal", 0), mem);
+	fmt_bytes(json_int(info, "MemTotal", 0), mem);
 	printf(" Total Memory: %s\n", mem);
 	printf(" Name: %s\n", s_or(info, "Name", ""));
 	printf(" ID: %s\n", s_or(info, "ID", ""));
