@@ -160,9 +160,6 @@ static int read_head(struct client_resp *r)
 		else if (!strcasecmp(line, "Content-Type")) {
 			free(r->ctype);
 			r->ctype = strdup(v);
-		} else if (!strcasecmp(line, "X-Docker-Container-Path-Stat")) {
-			free(r->path_stat);
-			r->path_stat = strdup(v);
 		}
 	}
 	if (r->status == 101 || r->status == 204 || r->status == 304)
@@ -214,16 +211,6 @@ int client_request(const char *method, const char *path, const char *ctype, cons
                    size_t len, struct client_resp *r)
 {
 	return start(method, path, ctype, body, len, "Connection: close\r\n", r);
-}
-
-int client_request_auth(const char *method, const char *path, const char *auth,
-                        struct client_resp *r)
-{
-	_cleanup_free_ char *extra = NULL;
-
-	if (asprintf(&extra, "Connection: close\r\nX-Registry-Auth: %s\r\n", auth) < 0)
-		return -1;
-	return start(method, path, NULL, NULL, 0, extra, r);
 }
 
 int client_hijack(const char *method, const char *path, const char *ctype, const void *body,
@@ -345,8 +332,6 @@ void client_resp_close(struct client_resp *r)
 	r->fd = -1;
 	free(r->ctype);
 	r->ctype = NULL;
-	free(r->path_stat);
-	r->path_stat = NULL;
 }
 
 char *client_error_message(struct client_resp *r)

@@ -20,7 +20,6 @@ struct client_resp {
 	long long chunk; /* bytes left in the current chunk */
 	int eof;
 	char *ctype;     /* Content-Type, caller frees via client_resp_close */
-	char *path_stat; /* X-Docker-Container-Path-Stat (base64), freed the same way */
 	char buf[65536]; /* bytes read past the headers */
 	size_t off, len;
 };
@@ -30,9 +29,6 @@ struct client_resp {
  * Returns 0 and fills `r`, or -1 with a message on stderr already printed. */
 int client_request(const char *method, const char *path, const char *ctype, const void *body,
                    size_t len, struct client_resp *r);
-/* A request without a body carrying X-Registry-Auth (pull, push). */
-int client_request_auth(const char *method, const char *path, const char *auth,
-                        struct client_resp *r);
 /* Same, streaming the body from `in_fd` with chunked encoding. */
 int client_request_fd(const char *method, const char *path, const char *ctype, int in_fd,
                       struct client_resp *r);

@@ -5,16 +5,14 @@
 #include <string.h>
 #include <signal.h>
 
-#include "archive.h"
 #include "client.h"
 #include "containers.h"
-#include "exec.h"
 #include "images.h"
-#include "registry.h"
 #include "run.h"
+#include "system.h"
+#include "exec.h"
 #include "networks.h"
 #include "stats.h"
-#include "system.h"
 #include "volumes.h"
 
 typedef int (*cmd_fn)(int argc, char **argv);
@@ -42,27 +40,20 @@ static const struct command commands[] = {
     {"rename", cmd_rename, "Rename a container"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
-    {"pause", cmd_pause, "Pause all processes within one or more containers"},
-    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
-    {"update", cmd_update, "Update configuration of one or more containers"},
-    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
-    {"events", cmd_events, "Get real time events from the server"},
-    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
-    {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
-    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
-    {"export", cmd_export, "Export a container's filesystem as a tar archive"},
-    {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"images", cmd_images, "List images"},
     {"pull", cmd_pull, "Download an image from a registry"},
-    {"push", cmd_push, "Upload an image to a registry"},
-    {"login", cmd_login, "Authenticate to a registry"},
-    {"logout", cmd_logout, "Log out from a registry"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
     {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"history", cmd_history, "Show the history of an image"},
+    {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
+    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
+    {"events", cmd_events, "Get real time events from the server"},
+    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
     {"version", cmd_version, "Show the berth version information"},
     {"info", cmd_info, "Display system-wide information"},
     {NULL, NULL, NULL},
@@ -71,7 +62,9 @@ static const struct command commands[] = {
 static const struct command container_cmds[] = {
     {"run", cmd_run, NULL},       {"create", cmd_create, NULL},
     {"start", cmd_start, NULL},   {"attach", cmd_attach, NULL},
-    {"exec", cmd_exec, NULL},
+    {"exec", cmd_exec, NULL},     {"pause", cmd_pause, NULL},
+    {"unpause", cmd_unpause, NULL}, {"update", cmd_update, NULL},
+    {"port", cmd_port, NULL},     {"stats", cmd_stats, NULL},
     {"ls", cmd_ps, NULL},         {"list", cmd_ps, NULL},
     {"ps", cmd_ps, NULL},         {"inspect", cmd_container_inspect, NULL},
     {"logs", cmd_logs, NULL},     {"stop", cmd_stop, NULL},
@@ -79,11 +72,6 @@ static const struct command container_cmds[] = {
     {"rm", cmd_rm, NULL},         {"remove", cmd_rm, NULL},
     {"rename", cmd_rename, NULL}, {"top", cmd_top, NULL},
     {"wait", cmd_wait, NULL},     {"prune", cmd_container_prune, NULL},
-    {"pause", cmd_pause, NULL},   {"unpause", cmd_unpause, NULL},
-    {"update", cmd_update, NULL}, {"port", cmd_port, NULL},
-    {"cp", cmd_cp, NULL},         {"diff", cmd_diff, NULL},
-    {"export", cmd_export, NULL}, {"commit", cmd_commit, NULL},
-    {"stats", cmd_stats, NULL},
     {NULL, NULL, NULL},
 };
 
@@ -91,7 +79,6 @@ static const struct command image_cmds[] = {
     {"ls", cmd_images, NULL},
     {"list", cmd_images, NULL},
     {"pull", cmd_pull, NULL},
-    {"push", cmd_push, NULL},
     {"load", cmd_load, NULL},
     {"save", cmd_save, NULL},
     {"import", cmd_import, NULL},

@@ -10,7 +10,6 @@
 #include "client.h"
 #include "format.h"
 #include "opts.h"
-#include "registry.h"
 #include "session.h"
 #include "values.h"
 #include "../common/cleanup.h"
@@ -359,8 +358,7 @@ static int pull_image(const char *ref, int quiet, char **ret_msg)
 {
 	const char *slash = strrchr(ref, '/'), *at = strchr(ref, '@');
 	const char *colon = strrchr(slash ? slash : ref, ':');
-	_cleanup_free_ char *name = NULL, *tag = NULL, *path = NULL, *en = NULL, *et = NULL,
-	                    *auth = NULL;
+	_cleanup_free_ char *name = NULL, *tag = NULL, *path = NULL, *en = NULL, *et = NULL;
 	struct client_resp r;
 	int ret;
 
@@ -378,8 +376,7 @@ static int pull_image(const char *ref, int quiet, char **ret_msg)
 	et = client_escape(tag);
 	if (asprintf(&path, "/images/create?fromImage=%s&tag=%s", en, et) < 0)
 		return -1;
-	auth = registry_auth_header(ref);
-	if (client_request_auth("POST", path, auth, &r) < 0) {
+	if (client_request("POST", path, NULL, NULL, 0, &r) < 0) {
 		client_resp_close(&r);
 		return -1;
 	}

@@ -1,7 +1,6 @@
 #include "values.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,31 +147,3 @@ int cli_time_arg(const char *flag, const char *v, char out[48])
 	return 0;
 }
 
-char *cli_base64(const void *data, size_t len, bool url)
-{
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	for (char *c = out; url && *c; c++)
-		*c = *c == '+' ? '-' : *c == '/' ? '_' : *c;
-	return out;
-}
-
-char *cli_unbase64(const char *s, size_t *ret_len)
-{
-	size_t n = strlen(s);
-	char *out = malloc(n / 4 * 3 + 4);
-	int len;
-
-	if (n % 4 || (len = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)s,
-	                                    (int)n)) < 0) {
-		free(out);
-		return NULL;
-	}
-	for (size_t pad = n; pad && s[pad - 1] == '='; pad--)
-		len--; /* EVP_DecodeBlock counts the padding */
-	out[len] = 0;
-	if (ret_len)
-		*ret_len = len;
-	return out;
-}

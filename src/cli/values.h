@@ -2,8 +2,6 @@
 /* Values of flags several commands share, turned into the API's JSON as the docker CLI
  * does. Errors are printed here; the callers return docker's exit code. */
 #include <jansson.h>
-#include <stdbool.h>
-#include <stddef.h>
 
 /* --env-file files, then -e values ("VAR" alone takes our environment's value), appended
  * to the JSON array `env`. Returns 0 or -1. */
@@ -23,8 +21,3 @@ char *cli_filters_query(char **filters, const char *key, const char *value);
  * out[48], "" when `v` is NULL. Returns 0 or -1 after printing the error. */
 int cli_time_arg(const char *flag, const char *v, char out[48]);
 
-/* Base64 (standard alphabet, padded; `url` for the URL-safe one X-Registry-Auth uses);
- * caller frees. */
-char *cli_base64(const void *data, size_t len, bool url);
-/* Decodes standard base64 into a NUL-terminated buffer; NULL when malformed. */
-char *cli_unbase64(const char *s, size_t *ret_len);
