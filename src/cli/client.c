@@ -418,6 +418,21 @@ int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), voi
 	return ret;
 }
 
+int client_open(const char *method, const char *path, struct client_resp *r)
+{
+	if (client_request(method, path, NULL, NULL, 0, r) < 0) {
+		client_resp_close(r);
+		return -1;
+	}
+	if (r->status >= 400) {
+		_cleanup_free_ char *msg = client_error_message(r);
+		fprintf(stderr, "Error response from daemon: %s\n", msg);
+		client_resp_close(r);
+		return -1;
+	}
+	return 0;
+}
+
 int client_download(const char *path, int out_fd, long long *ret_bytes)
 {
 	struct client_resp r;
@@ -427,16 +442,8 @@ int client_download(const char *path, int out_fd, long long *ret_bytes)
 
 	if (ret_bytes)
 		*ret_bytes = 0;
-	if (client_request("GET", path, NULL, NULL, 0, &r) < 0) {
-		client_resp_close(&r);
+	if (client_open("GET", path, &r) < 0)
 		return 1;
-	}
-	if (r.status >= 400) {
-		_cleanup_free_ char *msg = client_error_message(&r);
-		fprintf(stderr, "Error response from daemon: %s\n", msg);
-		client_resp_close(&r);
-		return 1;
-	}
 	while ((n = client_read(&r, buf, sizeof(buf))) > 0) {
 		if (ret_bytes)
 			*ret_bytes += n;

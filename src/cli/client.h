@@ -60,6 +60,10 @@ json_t *client_call(const char *method, const char *path, json_t *body);
  * progress) until the body ends or `fn` returns non-zero; returns that value, 0 at the end. */
 int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), void *arg);
 
+/* client_request without a body for a streamed answer: 0 with the body to read from `r`, or
+ * -1 after printing the error (the daemon's as docker does) with `r` closed. */
+int client_open(const char *method, const char *path, struct client_resp *r);
+
 /* GET `path` and copies the body to `out_fd` (save, export, cp to stdout); returns 0, or 1
  * after printing the error. *ret_bytes (may be NULL) counts what was copied. */
 int client_download(const char *path, int out_fd, long long *ret_bytes);

@@ -1,5 +1,6 @@
 #include "containers.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,36 +302,6 @@ int containers_print_inspect(json_t *objs, const char *format)
 	return 0;
 }
 
-int inspect_objects(const char *collection, char **names, const char *format, bool remarshal)
-{
-	_cleanup_json_ json_t *out = json_array();
-	_cleanup_strv_ char **errs = NULL;
-	int failed = 0;
-
-	for (char **n = names; *n; n++) {
-		_cleanup_free_ char *path = NULL, *en = client_escape(*n), *msg = NULL;
-		json_t *j;
-		int status;
-		if (asprintf(&path, "/%s/%s", collection, en) < 0)
-			return 1;
-		if ((j = client_json("GET", path, NULL, &status, &msg)) && remarshal) {
-			/* Go map keys come out sorted */
-			_cleanup_free_ char *sorted = json_dumps(j, JSON_SORT_KEYS);
-			json_decref(j);
-			j = json_loads(sorted, 0, NULL);
-		}
-		if (j)
-			json_array_append_new(out, j);
-		else if (msg)
-			errs = strv_push(errs, msg);
-		failed |= !j;
-	}
-	failed |= containers_print_inspect(out, format);
-	for (char **e = errs; e && *e; e++)
-		fmt_daemon_error(*e);
-	return failed;
-}
-
 /* GET one object; NULL with *ret_status (404 for a missing one) and *ret_msg. */
 static json_t *get_object(const char *kind, const char *name, bool size, int *ret_status,
                           char **ret_msg)
@@ -458,16 +429,8 @@ int cmd_logs(int argc, char **argv)
 	             en, follow, timestamps, details, et, *s_since ? "&since=" : "", s_since,
 	             *s_until ? "&until=" : "", s_until) < 0)
 		return 1;
-	if (client_request("GET", path, NULL, NULL, 0, &resp) < 0) {
-		client_resp_close(&resp);
+	if (client_open("GET", path, &resp) < 0)
 		return 1;
-	}
-	if (resp.status >= 400) {
-		_cleanup_free_ char *m = client_error_message(&resp);
-		fmt_daemon_error(m);
-		client_resp_close(&resp);
-		return 1;
-	}
 	struct demux d = {.tty = tty};
 	ssize_t n;
 	while ((n = client_read(&resp, buf, sizeof(buf))) > 0)
@@ -715,24 +678,11 @@ static const struct cli_cmd_ctx cprune_ctx = {"container prune", "container prun
 
 int cmd_container_prune(int argc, char **argv)
 {
-	bool force = false;
-	_cleanup_strv_ char **filters = NULL, **args = NULL;
-	const struct cli_opt opts[] = {
-	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
-	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	long long space = 0;
-	int r;
-
-	CLI_PARSE(&cprune_ctx, argc, argv, opts, false, &args);
-	if ((r = cli_check_args(&cprune_ctx, args, 0, 0)))
-		return r;
-	if (!force && !containers_confirm("WARNING! This will remove all stopped containers."))
-		return 0;
-	if ((r = prune_run("containers", filters, &space)))
-		return r;
-	prune_print_total(space);
-	return 0;
+	static const struct prune_spec spec = {
+	    .kind = "containers",
+	    .warning = "WARNING! This will remove all stopped containers.",
+	    .total = true};
+	return prune_command(&cprune_ctx, argc, argv, &spec);
 }
 
 /* ---- pause / unpause / port / update ---- */
@@ -878,14 +828,8 @@ static int update_value(const struct cli_cmd_ctx *ctx, size_t i, const char *v, 
 	case UPD_STRING:
 		json_object_set_new(body, update_flags[i].field, json_string(v));
 		return 0;
-	case UPD_INT:
-		n = strtoll(v, &end, 10);
-		if (!*v || *end)
-			return cli_usage_error(ctx,
-			                       "invalid argument \"%s\" for \"%s\" flag: "
-			                       "strconv.ParseInt: parsing \"%s\": invalid syntax",
-			                       v, shown, v);
-		break;
+	case UPD_INT: /* parsed by cli_parse */
+		return 0;
 	case UPD_SWAP:
 	case UPD_SIZE:
 		if (update_flags[i].kind == UPD_SWAP && !strcmp(v, "-1"))
@@ -915,20 +859,29 @@ static const struct cli_cmd_ctx update_ctx = {"update",
 int cmd_update(int argc, char **argv)
 {
 	const char *vals[N_UPDATE] = {0}, *restart = NULL;
+	long long ints[N_UPDATE];
 	struct cli_opt opts[N_UPDATE + 2] = {0};
 	_cleanup_strv_ char **args = NULL, **warns = NULL;
 	_cleanup_json_ json_t *body = json_object();
 	int r, failed = 0;
 
-	for (size_t i = 0; i < N_UPDATE; i++)
-		opts[i] = (struct cli_opt){update_flags[i].flag, update_flags[i].sname, OPT_STRING,
-		                           &vals[i], update_flags[i].help};
+	for (size_t i = 0; i < N_UPDATE; i++) {
+		bool is_int = update_flags[i].kind == UPD_INT;
+		ints[i] = LLONG_MIN; /* not given */
+		opts[i] = (struct cli_opt){update_flags[i].flag, update_flags[i].sname,
+		                           is_int ? OPT_INT : OPT_STRING,
+		                           is_int ? (void *)&ints[i] : (void *)&vals[i],
+		                           update_flags[i].help};
+	}
 	opts[N_UPDATE] = (struct cli_opt){"restart", 0, OPT_STRING, &restart,
 	                                  "Restart policy to apply when a container exits"};
 	CLI_PARSE(&update_ctx, argc, argv, opts, false, &args);
-	for (size_t i = 0; i < N_UPDATE; i++)
+	for (size_t i = 0; i < N_UPDATE; i++) {
 		if (vals[i] && (r = update_value(&update_ctx, i, vals[i], body)))
 			return r;
+		if (ints[i] != LLONG_MIN)
+			json_object_set_new(body, update_flags[i].field, json_integer(ints[i]));
+	}
 	if ((r = cli_check_args(&update_ctx, args, 1, -1)))
 		return r;
 	if (restart && cli_restart_policy(restart, body) < 0)

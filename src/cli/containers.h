@@ -23,11 +23,5 @@ int cmd_update(int argc, char **argv);
  * template when `format` is set. Returns 0 or 1. */
 #include <jansson.h>
 int containers_print_inspect(json_t *objs, const char *format);
-/* docker's inspect of named objects at /<collection>/<name> (volumes, networks): the found
- * ones printed, then the errors. `remarshal` when the docker CLI decodes the object into
- * its Go type before printing it (volumes) rather than indenting the daemon's JSON.
- * Returns 0 or 1. */
-#include <stdbool.h>
-int inspect_objects(const char *collection, char **names, const char *format, bool remarshal);
 /* Asks "Are you sure you want to continue? [y/N] " after `warning`; 1 for yes. */
 int containers_confirm(const char *warning);

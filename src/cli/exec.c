@@ -58,15 +58,10 @@ static json_t *console_size(bool tty)
 static int exec_exit_code(const char *path)
 {
 	for (int tries = 0; tries < 100; tries++) {
-		_cleanup_free_ char *msg = NULL;
-		_cleanup_json_ json_t *j = NULL;
-		int status;
+		_cleanup_json_ json_t *j = client_call("GET", path, NULL);
 
-		if (!(j = client_json("GET", path, NULL, &status, &msg))) {
-			if (msg)
-				fmt_daemon_error(msg);
+		if (!j)
 			return 1;
-		}
 		if (!json_bool(j, "Running", 0))
 			return (int)json_int(j, "ExitCode", 0);
 		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
@@ -124,9 +119,9 @@ int cmd_exec(int argc, char **argv)
 	    {"workdir", 'w', OPT_STRING, &o.workdir, "Working directory inside the container"},
 	    {0}};
 	_cleanup_strv_ char **args = NULL, **env = NULL, **env_file = NULL;
-	_cleanup_free_ char *path = NULL, *en = NULL, *msg = NULL;
+	_cleanup_free_ char *path = NULL, *en = NULL;
 	_cleanup_json_ json_t *cfg = NULL, *resp = NULL;
-	int status, r;
+	int r;
 
 	r = cli_parse(&exec_ctx, argc, argv, opts, true, &args);
 	env = o.env;
@@ -138,11 +133,8 @@ int cmd_exec(int argc, char **argv)
 	en = client_escape(args[0]);
 	if (asprintf(&path, "/containers/%s/json", en) < 0)
 		return 1;
-	if (!(resp = client_json("GET", path, NULL, &status, &msg))) {
-		if (msg)
-			fmt_daemon_error(msg);
+	if (!(resp = client_call("GET", path, NULL)))
 		return 1;
-	}
 	json_decref(TAKE_PTR(resp));
 	if (!o.detach && o.tty && o.interactive && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "the input device is not a TTY\n");
@@ -153,11 +145,8 @@ int cmd_exec(int argc, char **argv)
 	free(path);
 	if (asprintf(&path, "/containers/%s/exec", en) < 0)
 		return 1;
-	if (!(resp = client_json("POST", path, cfg, &status, &msg))) {
-		if (msg)
-			fmt_daemon_error(msg);
+	if (!(resp = client_call("POST", path, cfg)))
 		return 1;
-	}
 	const char *id = json_str(resp, "Id");
 	if (!id || !*id) {
 		fprintf(stderr, "exec ID empty\n");
@@ -172,11 +161,7 @@ int cmd_exec(int argc, char **argv)
 	cfg = json_pack("{s:b, s:b, s:o}", "Detach", true, "Tty", o.tty, "ConsoleSize",
 	                console_size(o.tty));
 	json_decref(TAKE_PTR(resp));
-	free(TAKE_PTR(msg));
-	if (!(resp = client_json("POST", path, cfg, &status, &msg))) {
-		if (msg)
-			fmt_daemon_error(msg);
+	if (!(resp = client_call("POST", path, cfg)))
 		return 1;
-	}
 	return 0;
 }

@@ -490,28 +490,15 @@ static const struct cli_cmd_ctx iprune_ctx = {"image prune", "image prune [OPTIO
 
 int cmd_image_prune(int argc, char **argv)
 {
-	bool force = false, all = false;
-	_cleanup_strv_ char **filters = NULL, **args = NULL;
-	const struct cli_opt opts[] = {
-	    {"all", 'a', OPT_BOOL, &all, "Remove all unused images, not just dangling ones"},
-	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
-	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	long long space = 0;
-	int r;
-
-	CLI_PARSE(&iprune_ctx, argc, argv, opts, false, &args);
-	if ((r = cli_check_args(&iprune_ctx, args, 0, 0)))
-		return r;
-	filters = strv_push(filters, all ? "dangling=false" : "dangling=true");
-	if (!force && !containers_confirm(all ? "WARNING! This will remove all images without at "
-	                                        "least one container associated to them."
-	                                      : "WARNING! This will remove all dangling images."))
-		return 0;
-	if ((r = prune_run("images", filters, &space)))
-		return r;
-	prune_print_total(space);
-	return 0;
+	static const struct prune_spec spec = {
+	    .kind = "images",
+	    .warning = "WARNING! This will remove all dangling images.",
+	    .all_warning = "WARNING! This will remove all images without at least one container "
+	                   "associated to them.",
+	    .filter = "dangling=true",
+	    .all_filter = "dangling=false",
+	    .total = true};
+	return prune_command(&iprune_ctx, argc, argv, &spec);
 }
 
 static const struct cli_cmd_ctx iinspect_ctx = {"image inspect",

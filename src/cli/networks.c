@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "client.h"
-#include "containers.h"
+#include "objects.h"
 #include "format.h"
 #include "opts.h"
 #include "prune.h"
@@ -96,12 +96,6 @@ int cmd_network_create(int argc, char **argv)
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strverscmp(json_str(*(json_t *const *)a, "Name"),
-	                  json_str(*(json_t *const *)b, "Name"));
-}
-
 /* The row docker's network formatter renders. */
 static json_t *network_row(json_t *n, bool trunc)
 {
@@ -136,36 +130,19 @@ int cmd_network_ls(int argc, char **argv)
 	    {"no-trunc", 0, OPT_BOOL, &no_trunc, "Do not truncate the output"},
 	    {"quiet", 'q', OPT_BOOL, &quiet, "Only display network IDs"},
 	    {0}};
-	_cleanup_free_ char *fq = NULL, *path = NULL;
-	_cleanup_json_ json_t *list = NULL, *rows = json_array(), *headers = NULL;
-	json_t **nets, *n;
-	size_t i, count;
+	static const struct list_spec spec = {"networks", NULL, network_row, "{{.ID}}",
+	                                      "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}"};
+	_cleanup_json_ json_t *headers = NULL;
 	int r;
 
 	CLI_PARSE(&ls_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&ls_ctx, args, 0, 0)))
 		return r;
-	if (!(fq = cli_filters_query(filters, NULL, NULL)))
-		return 125;
-	if (asprintf(&path, "/networks%s%s", *fq ? "?filters=" : "", fq) < 0)
-		return 1;
-	if (!(list = client_call("GET", path, NULL)))
-		return 1;
-	count = json_array_size(list);
-	nets = calloc(count + 1, sizeof(*nets));
-	json_array_foreach(list, i, n) nets[i] = n;
-	qsort(nets, count, sizeof(*nets), cmp_name);
-	for (i = 0; i < count; i++)
-		json_array_append_new(rows, network_row(nets[i], !no_trunc));
-	free(nets);
 	headers = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "NETWORK ID",
 	                    "Name", "NAME", "Driver", "DRIVER", "Scope", "SCOPE", "IPv4", "IPV4",
 	                    "IPv6", "IPV6", "Internal", "INTERNAL", "Labels", "LABELS", "CreatedAt",
 	                    "CREATED");
-	if (quiet && !(format && *format))
-		return fmt_rows(NULL, "{{.ID}}", headers, rows);
-	return fmt_rows(format, "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}", headers,
-	                rows);
+	return list_objects(&spec, filters, format, quiet, !no_trunc, headers);
 }
 
 static const struct cli_cmd_ctx inspect_ctx = {
@@ -196,27 +173,12 @@ int cmd_network_rm(int argc, char **argv)
 	_cleanup_strv_ char **args = NULL;
 	const struct cli_opt opts[] = {
 	    {"force", 'f', OPT_BOOL, &force, "Do not error if the network does not exist"}, {0}};
-	int r, failed = 0;
+	int r;
 
 	CLI_PARSE(&rm_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&rm_ctx, args, 1, -1)))
 		return r;
-	for (char **a = args; *a; a++) {
-		_cleanup_free_ char *path = NULL, *en = client_escape(*a), *msg = NULL;
-		json_t *j;
-		int status;
-		if (asprintf(&path, "/networks/%s", en) < 0)
-			return 1;
-		if ((j = client_json("DELETE", path, NULL, &status, &msg))) {
-			json_decref(j);
-			printf("%s\n", *a);
-		} else if (!(force && status == 404)) {
-			if (msg)
-				fmt_daemon_error(msg);
-			failed = 1;
-		}
-	}
-	return failed;
+	return remove_objects("networks", args, "", force);
 }
 
 static const struct cli_cmd_ctx connect_ctx = {"network connect",
@@ -271,20 +233,9 @@ static const struct cli_cmd_ctx prune_ctx = {"network prune", "network prune [OP
 
 int cmd_network_prune(int argc, char **argv)
 {
-	bool force = false;
-	_cleanup_strv_ char **args = NULL, **filters = NULL;
-	const struct cli_opt opts[] = {
-	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
-	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	long long space = 0;
-	int r;
-
-	CLI_PARSE(&prune_ctx, argc, argv, opts, false, &args);
-	if ((r = cli_check_args(&prune_ctx, args, 0, 0)))
-		return r;
-	if (!force && !containers_confirm("WARNING! This will remove all custom networks not "
-	                                  "used by at least one container."))
-		return 0;
-	return prune_run("networks", filters, &space); /* docker prints no total here */
+	static const struct prune_spec spec = {
+	    .kind = "networks",
+	    .warning = "WARNING! This will remove all custom networks not used by at least one "
+	               "container."}; /* docker prints no total here */
+	return prune_command(&prune_ctx, argc, argv, &spec);
 }

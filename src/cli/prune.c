@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "client.h"
+#include "containers.h"
 #include "format.h"
+#include "opts.h"
 #include "values.h"
 #include "../common/cleanup.h"
 #include "../common/jsonutil.h"
+#include "../common/strv.h"
 
 static const struct {
 	const char *kind, *key, *title;
@@ -58,4 +61,33 @@ void prune_print_total(long long space)
 
 	fmt_size(space, sz);
 	printf("Total reclaimed space: %s\n", sz);
+}
+
+int prune_command(const struct cli_cmd_ctx *ctx, int argc, char **argv,
+                  const struct prune_spec *spec)
+{
+	bool force = false, all = false;
+	_cleanup_strv_ char **filters = NULL, **args = NULL;
+	const struct cli_opt opts[] = {
+	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
+	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
+	    {spec->all_warning ? "all" : NULL, 'a', OPT_BOOL, &all,
+	     "Remove all unused objects, not just dangling or anonymous ones"},
+	    {0}};
+	const char *extra;
+	long long space = 0;
+	int r;
+
+	CLI_PARSE(ctx, argc, argv, opts, false, &args);
+	if ((r = cli_check_args(ctx, args, 0, 0)))
+		return r;
+	if ((extra = all ? spec->all_filter : spec->filter))
+		filters = strv_push(filters, extra);
+	if (!force && !containers_confirm(all ? spec->all_warning : spec->warning))
+		return 0;
+	if ((r = prune_run(spec->kind, filters, &space)))
+		return r;
+	if (spec->total)
+		prune_print_total(space);
+	return 0;
 }

@@ -9,3 +9,16 @@ int prune_run(const char *kind, char **filters, long long *space);
 
 /* "Total reclaimed space: 1.2MB" */
 void prune_print_total(long long space);
+
+/* A kind's prune command: --filter, -f/--force and, when the spec has `all_warning`,
+ * -a/--all; the confirmation prompt, the request, the total when docker prints one. */
+#include <stdbool.h>
+struct cli_cmd_ctx;
+struct prune_spec {
+	const char *kind;
+	const char *warning, *all_warning; /* the prompt without and with --all */
+	const char *filter, *all_filter;   /* added to the filters without and with --all */
+	bool total;
+};
+int prune_command(const struct cli_cmd_ctx *ctx, int argc, char **argv,
+                  const struct prune_spec *spec);

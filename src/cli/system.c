@@ -276,16 +276,8 @@ int cmd_events(int argc, char **argv)
 	if (asprintf(&path, "/events?%s%s%s%s%s%s", *s_since ? "since=" : "", s_since,
 	             *s_until ? "&until=" : "", s_until, *fq ? "&filters=" : "", fq) < 0)
 		return 1;
-	if (client_request("GET", path, NULL, NULL, 0, &resp) < 0) {
-		client_resp_close(&resp);
+	if (client_open("GET", path, &resp) < 0)
 		return 1;
-	}
-	if (resp.status >= 400) {
-		_cleanup_free_ char *msg = client_error_message(&resp);
-		fmt_daemon_error(msg);
-		client_resp_close(&resp);
-		return 1;
-	}
 	r = client_each_json(&resp, print_event, tmpl);
 	client_resp_close(&resp);
 	return r;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "client.h"
-#include "containers.h"
+#include "objects.h"
 #include "format.h"
 #include "opts.h"
 #include "prune.h"
@@ -48,15 +48,10 @@ int cmd_volume_create(int argc, char **argv)
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strverscmp(json_str(*(json_t *const *)a, "Name"),
-	                  json_str(*(json_t *const *)b, "Name"));
-}
-
 /* The row docker's volume formatter renders. */
-static json_t *volume_row(json_t *v)
+static json_t *volume_row(json_t *v, bool trunc)
 {
+	(void)trunc;
 	_cleanup_free_ char *labels = fmt_join_keys(json_object_get(v, "Labels"), ",", true);
 	json_t *usage = json_object_get(v, "UsageData");
 	char size[32] = "N/A";
@@ -84,35 +79,18 @@ int cmd_volume_ls(int argc, char **argv)
 	    {"format", 0, OPT_STRING, &format, "Format output using a custom template"},
 	    {"quiet", 'q', OPT_BOOL, &quiet, "Only display volume names"},
 	    {0}};
-	_cleanup_free_ char *fq = NULL, *path = NULL;
-	_cleanup_json_ json_t *list = NULL, *rows = json_array(), *headers = NULL;
-	json_t **vols, *v;
-	size_t i, n;
+	static const struct list_spec spec = {"volumes", "Volumes", volume_row, "{{.Name}}",
+	                                      "table {{.Driver}}\\t{{.Name}}"};
+	_cleanup_json_ json_t *headers = NULL;
 	int r;
 
 	CLI_PARSE(&ls_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&ls_ctx, args, 0, 0)))
 		return r;
-	if (!(fq = cli_filters_query(filters, NULL, NULL)))
-		return 125;
-	if (asprintf(&path, "/volumes%s%s", *fq ? "?filters=" : "", fq) < 0)
-		return 1;
-	if (!(list = client_call("GET", path, NULL)))
-		return 1;
-	json_t *arr = json_object_get(list, "Volumes");
-	n = json_array_size(arr);
-	vols = calloc(n + 1, sizeof(*vols));
-	json_array_foreach(arr, i, v) vols[i] = v;
-	qsort(vols, n, sizeof(*vols), cmp_name);
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, volume_row(vols[i]));
-	free(vols);
 	headers = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Driver", "DRIVER", "Name",
 	                    "VOLUME NAME", "Labels", "LABELS", "Links", "LINKS", "Mountpoint",
 	                    "MOUNTPOINT", "Scope", "SCOPE", "Size", "SIZE");
-	if (quiet && !(format && *format))
-		return fmt_rows(NULL, "{{.Name}}", headers, rows);
-	return fmt_rows(format, "table {{.Driver}}\\t{{.Name}}", headers, rows);
+	return list_objects(&spec, filters, format, quiet, false, headers);
 }
 
 static const struct cli_cmd_ctx inspect_ctx = {"volume inspect",
@@ -141,52 +119,25 @@ int cmd_volume_rm(int argc, char **argv)
 	_cleanup_strv_ char **args = NULL;
 	const struct cli_opt opts[] = {
 	    {"force", 'f', OPT_BOOL, &force, "Force the removal of one or more volumes"}, {0}};
-	int r, failed = 0;
+	int r;
 
 	CLI_PARSE(&rm_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&rm_ctx, args, 1, -1)))
 		return r;
-	for (char **a = args; *a; a++) {
-		_cleanup_free_ char *path = NULL, *en = client_escape(*a);
-		json_t *j;
-		if (asprintf(&path, "/volumes/%s?force=%d", en, force) < 0)
-			return 1;
-		if (!(j = client_call("DELETE", path, NULL))) {
-			failed = 1;
-			continue;
-		}
-		json_decref(j);
-		printf("%s\n", *a);
-	}
-	return failed;
+	return remove_objects("volumes", args, force ? "?force=1" : "", false);
 }
 
 static const struct cli_cmd_ctx prune_ctx = {"volume prune", "volume prune [OPTIONS]"};
 
 int cmd_volume_prune(int argc, char **argv)
 {
-	bool force = false, all = false;
-	_cleanup_strv_ char **args = NULL, **filters = NULL;
-	const struct cli_opt opts[] = {
-	    {"all", 'a', OPT_BOOL, &all, "Remove all unused volumes, not just anonymous ones"},
-	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"label=<label>\")"},
-	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	long long space = 0;
-	int r;
-
-	CLI_PARSE(&prune_ctx, argc, argv, opts, false, &args);
-	if ((r = cli_check_args(&prune_ctx, args, 0, 0)))
-		return r;
-	if (all)
-		filters = strv_push(filters, "all=true");
-	if (!force && !containers_confirm(all ? "WARNING! This will remove all local volumes not "
-	                                        "used by at least one container."
-	                                      : "WARNING! This will remove anonymous local "
-	                                        "volumes not used by at least one container."))
-		return 0;
-	if ((r = prune_run("volumes", filters, &space)))
-		return r;
-	prune_print_total(space);
-	return 0;
+	static const struct prune_spec spec = {
+	    .kind = "volumes",
+	    .warning = "WARNING! This will remove anonymous local volumes not used by at least "
+	               "one container.",
+	    .all_warning = "WARNING! This will remove all local volumes not used by at least one "
+	                   "container.",
+	    .all_filter = "all=true",
+	    .total = true};
+	return prune_command(&prune_ctx, argc, argv, &spec);
 }
