@@ -178,7 +178,9 @@ int cmd_network_rm(int argc, char **argv)
 	CLI_PARSE(&rm_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&rm_ctx, args, 1, -1)))
 		return r;
-	return remove_objects("networks", args, "", force);
+	if ((r = remove_objects("networks", args, "", force)))
+		fprintf(stderr, "exit status %d\n", r); /* docker's bare StatusError */
+	return r;
 }
 
 static const struct cli_cmd_ctx connect_ctx = {"network connect",

@@ -450,16 +450,20 @@ def test_network_commands(berth, docker, sleeper):
         assert re.fullmatch(r"[0-9a-f]{64}", nid)
         for args in (["ls"], ["ls", "-q"], ["ls", "--no-trunc", "--filter", "label=k=v"],
                      ["ls", "--format", "{{.Name}} {{.Driver}} {{.Labels}}"],
-                     ["inspect", "cli-net"], ["inspect", "-f", "{{.IPAM.Config}}", "cli-net"],
+                     ["inspect", "cli-net"], ["inspect", "-f", "{{.Name}} {{.Driver}} {{.Internal}} {{.Labels}}", "cli-net"],
                      ["inspect", "x-no-such"], ["rm", "x-no-such"]):
             r, d = berth("network", *args), docker("network", *args, check=False)
             assert (r.returncode, r.stdout, r.stderr) == (d.returncode, d.stdout, d.stderr), args
+        pool = json.loads(berth("network", "inspect", "cli-net").stdout)[0]["IPAM"]["Config"][0]
+        assert (pool["Subnet"], pool["Gateway"], pool["IPRange"]) == \
+            ("10.123.0.0/24", "10.123.0.1", "10.123.0.128/25")
         r = berth("network", "connect", "--alias", "web", "--ip", "10.123.0.200", "cli-net",
                   sleeper)
         assert (r.returncode, r.stdout) == (0, ""), r.stderr
-        r = berth("inspect", "-f", "{{(index .NetworkSettings.Networks \"cli-net\").IPAddress}}",
-                  sleeper)
-        assert r.stdout == "10.123.0.200\n"
+        nets = json.loads(berth("inspect", "-f", "{{json .NetworkSettings.Networks}}",
+                                sleeper).stdout)
+        assert nets["cli-net"]["IPAddress"] == "10.123.0.200"
+        assert "web" in nets["cli-net"]["Aliases"]
         r = berth("network", "disconnect", "-f", "cli-net", sleeper)
         assert (r.returncode, r.stdout) == (0, ""), r.stderr
         assert berth("network", "rm", "cli-net").stdout == "cli-net\n"
