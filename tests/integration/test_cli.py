@@ -353,7 +353,8 @@ def test_port(berth, docker):
         assert (r.returncode, r.stdout, r.stderr) == (d.returncode, d.stdout, d.stderr), args
     ports = berth("inspect", "-f", "{{json .NetworkSettings.Ports}}", "cli-port").stdout
     if json.loads(ports):  # published only where the daemon has its bridge network
-        assert re.fullmatch(r"80/tcp -> 127\.0\.0\.1:\d+\n", berth("port", "cli-port").stdout)
+        assert re.fullmatch(r"9/udp -> 0\.0\.0\.0:\d+\n80/tcp -> 127\.0\.0\.1:\d+\n",
+                            berth("port", "cli-port").stdout)
 
 
 def test_events(berth, docker):
