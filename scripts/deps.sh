@@ -6,4 +6,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libjansson-dev libarchive-dev libssl-dev zlib1g-dev \
 	libzstd-dev libcap-dev runc busybox-static iproute2 procps psmisc python3 \
-	python3-pytest ca-certificates >/dev/null
+	python3-pytest python3-docker tini ca-certificates >/dev/null

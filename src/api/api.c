@@ -3,6 +3,7 @@
 #include "events.h"
 #include "exec.h"
 #include "images.h"
+#include "stats.h"
 #include "system.h"
 #include "system_df.h"
 #include "volumes.h"
@@ -55,7 +56,7 @@ static const struct route routes[] = {
 	{"GET", "/exec/{id}/json", api_exec_inspect},
 	{"GET", "/containers/{id}/changes", NULL, "container diff"},
 	{"GET", "/containers/{id}/export", NULL, "container export"},
-	{"GET", "/containers/{id}/stats", NULL, "container stats"},
+	{"GET", "/containers/{id}/stats", api_container_stats},
 	{"POST", "/containers/{id}/pause", api_container_pause},
 	{"POST", "/containers/{id}/unpause", api_container_unpause},
 	{"POST", "/containers/{id}/update", api_container_update},

@@ -25,8 +25,9 @@
 struct options {
 	char **hosts;
 	char *data_root, *exec_root, *pidfile, *log_level, *default_runtime, *config_file;
-	char *seccomp_profile, *log_driver;
+	char *seccomp_profile, *log_driver, *init_path;
 	json_t *runtimes, *log_opts;
+	int init, no_new_privileges; /* -1: not given */
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,10 @@ static void usage(FILE *f)
 		   "      --log-driver string      Default driver for container logs (default "
 		   "\"json-file\")\n"
 		   "      --log-opt map            Default log driver options for containers\n"
+		   "      --init                   Run an init in every container\n"
+		   "      --init-path string       Path to the docker-init binary\n"
+		   "      --no-new-privileges      Set no-new-privileges by default for new "
+		   "containers\n"
 		   "  -h, --help                   Print usage\n"
 		   "  -v, --version                Print version information and quit\n");
 }
@@ -71,7 +76,7 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 		"default-runtime", "runtimes", "log-driver", "log-opts", "seccomp-profile",
 		"live-restore", "insecure-registries", "registry-mirrors", "bip",
 		"default-address-pools", "dns", "dns-opts", "dns-search", "storage-driver",
-		"experimental", "features", NULL};
+		"experimental", "features", "init", "init-path", "no-new-privileges", NULL};
 	json_auto_t *doc = NULL;
 	struct stat st;
 	const char *k;
@@ -116,7 +121,13 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 	STR_KEY("default-runtime", default_runtime)
 	STR_KEY("seccomp-profile", seccomp_profile)
 	STR_KEY("log-driver", log_driver)
+	STR_KEY("init-path", init_path)
 #undef STR_KEY
+	if (json_is_boolean(json_object_get(doc, "init")) && flags->init < 0)
+		o->init = json_is_true(json_object_get(doc, "init"));
+	if (json_is_boolean(json_object_get(doc, "no-new-privileges")) &&
+	    flags->no_new_privileges < 0)
+		o->no_new_privileges = json_is_true(json_object_get(doc, "no-new-privileges"));
 	if (json_is_true(json_object_get(doc, "debug")) && !flags->log_level)
 		set_str(&o->log_level, "debug");
 	if (!flags->hosts && json_is_array(json_object_get(doc, "hosts"))) {
@@ -196,12 +207,15 @@ int main(int argc, char **argv)
 		{"seccomp-profile", required_argument, NULL, 6},
 		{"log-driver", required_argument, NULL, 7},
 		{"log-opt", required_argument, NULL, 8},
+		{"init", no_argument, NULL, 9},
+		{"init-path", required_argument, NULL, 10},
+		{"no-new-privileges", no_argument, NULL, 11},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{0},
 	};
 	struct options o = {.runtimes = json_object(), .log_opts = json_object()};
-	struct options given = {0};
+	struct options given = {.init = -1, .no_new_privileges = -1};
 	eng_error_t err;
 	struct engine *eng = NULL;
 	int ch, lockfd, rc = 1, n;
@@ -273,6 +287,16 @@ int main(int argc, char **argv)
 			json_object_set_new(o.log_opts, optarg, json_string(eq + 1));
 			break;
 		}
+		case 9:
+			o.init = given.init = 1;
+			break;
+		case 10:
+			set_str(&o.init_path, optarg);
+			given.init_path = o.init_path;
+			break;
+		case 11:
+			o.no_new_privileges = given.no_new_privileges = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -342,6 +366,9 @@ int main(int argc, char **argv)
 		.seccomp_profile = o.seccomp_profile,
 		.log_driver = o.log_driver,
 		.log_opts = o.log_opts,
+		.init = o.init,
+		.init_path = o.init_path,
+		.no_new_privileges = o.no_new_privileges,
 	};
 	if (engine_open(&cfg, &eng, &err) < 0) {
 		log_error("starting the engine: %s", err.msg);

@@ -50,6 +50,7 @@ struct container {
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;
+	int attaching;               /* attaches between begin and end */
 
 	pthread_mutex_t op_lock;
 	int refs;
@@ -87,9 +88,12 @@ enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
 int engine_container_wait(struct engine *eng, struct container *c, enum wait_condition cond,
 			  int (*gone)(void *), void *ctx, int *ret_code, eng_error_t *err);
 /* Attach a hijacked client (a->fd, consumed): handed to the shim when running, kept until
- * start otherwise. */
-int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *a, eng_error_t *err);
+ * start otherwise. The client may send start the moment it sees the 101, so the API calls
+ * attach_begin before it answers; a start waits for the attach to end (a NULL `a`: the
+ * attach was given up). */
+void engine_container_attach_begin(struct engine *eng, struct container *c);
+int engine_container_attach_end(struct engine *eng, struct container *c,
+				const struct shim_attach *a, eng_error_t *err);
 
 /* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
 int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);
@@ -114,6 +118,10 @@ int engine_container_pids(struct engine *eng, struct container *c, pid_t **ret, 
 int engine_container_is_running(struct engine *eng, struct container *c);
 /* The health status for filters: starting, healthy, unhealthy, or none without a check. */
 char *engine_container_health(struct engine *eng, struct container *c, char out[16]);
+/* One resource-usage sample in docker's stats JSON (read, cpu_stats, memory_stats, ...;
+ * no preread or precpu_stats, which are the caller's previous sample). A container that is
+ * not running gets docker's zeroed document. New reference; NULL once c has been removed. */
+json_t *engine_container_stats(struct engine *eng, struct container *c);
 /* Counts for /info. */
 void engine_container_counts(struct engine *eng, int *total, int *running, int *paused,
 			     int *stopped);

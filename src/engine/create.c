@@ -11,6 +11,7 @@
 #include "events.h"
 #include "mounts.h"
 #include "resources.h"
+#include "security.h"
 
 #include <errno.h>
 #include <string.h>
@@ -277,8 +278,9 @@ static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *er
 				      "unknown or invalid runtime name: %s", runtime);
 	if (!runtime || !*runtime)
 		json_object_set_new(hc, "Runtime", json_string(eng->cfg.default_runtime));
-	if (host_config_check_resources(hc, 0, err) < 0)
+	if (host_config_check_resources(hc, 0, err) < 0 || security_check(hc, err) < 0)
 		return -1;
+	security_defaults(hc);
 	/* dockerd's default, visible in inspect: as much swap as memory */
 	if (json_int(hc, "Memory", 0) > 0 && json_int(hc, "MemorySwap", 0) == 0)
 		json_object_set_new(hc, "MemorySwap", json_integer(2 * json_int(hc, "Memory", 0)));

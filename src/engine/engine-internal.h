@@ -22,6 +22,7 @@ struct engine {
 	struct image_store *images;
 	struct volume_store *volumes;
 	json_t *seccomp;          /* OCI seccomp object for docker's default caps */
+	json_t *seccomp_profile;  /* the profile in docker's format, for other capability sets */
 	char *shim_path;
 	char *runtime_root;       /* <exec-root>/runc */
 
@@ -51,6 +52,8 @@ char **container_process_env(struct container *c, int tty, char *const *extra);
 char *names_generate(struct engine *eng);
 struct container *container_by_name_locked(struct engine *eng, const char *name);
 
+/* True on a unified-only (cgroup v2) host; v1 and hybrid hosts keep controllers in v1. */
+int cgroup_v2_only(void);
 /* Freezes (1) or thaws (0) c's cgroup and waits for the kernel to finish. */
 int container_freeze(const struct container *c, int frozen, eng_error_t *err);
 

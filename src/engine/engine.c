@@ -246,6 +246,7 @@ int engine_open(const struct engine_config *cfg, struct engine **ret, eng_error_
 		eng_error_make(err, EINVAL, ERR_INVALID, "loading seccomp profile: %s", jerr.text);
 		goto fail;
 	}
+	eng->seccomp_profile = json_incref(profile);
 	eng->seccomp = seccomp_to_oci(profile, oci_default_caps(), err);
 	if (!eng->seccomp)
 		goto fail;
@@ -298,6 +299,7 @@ void engine_free(struct engine *eng)
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);
 	json_decref(eng->seccomp);
+	json_decref(eng->seccomp_profile);
 	event_log_free(&eng->events);
 	free(eng->shim_path);
 	free(eng->runtime_root);

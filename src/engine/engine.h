@@ -16,6 +16,9 @@ struct engine_config {
 	char *seccomp_profile; /* path of docker's seccomp profile JSON, NULL for built-in search */
 	char *log_driver;      /* "json-file" */
 	json_t *log_opts;      /* {"max-size": "10m", "max-file": "3"} */
+	int init;              /* --init for every container */
+	char *init_path;       /* docker-init (tini) to use; NULL: search PATH */
+	int no_new_privileges; /* --no-new-privileges for every container */
 };
 
 struct engine;

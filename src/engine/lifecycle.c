@@ -10,6 +10,7 @@
 #include "events.h"
 #include "mounts.h"
 #include "resources.h"
+#include "security.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -141,19 +142,6 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	return write_file_atomic(resolv, rc, strlen(rc), err);
 }
 
-static int seccomp_unconfined(struct container *c)
-{
-	json_t *opts = json_object_get(c->host_config, "SecurityOpt"), *o;
-	size_t i;
-	json_array_foreach(opts, i, o)
-	{
-		const char *s = json_string_value(o);
-		if (s && (!strcmp(s, "seccomp=unconfined") || !strcmp(s, "seccomp:unconfined")))
-			return 1;
-	}
-	return json_bool(c->host_config, "Privileged", 0);
-}
-
 /* Writes <bundle>/config.json. */
 static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
 			const char *bundle, eng_error_t *err)
@@ -195,12 +183,12 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		.hostname_path = hostname,
 		.resolv_path = resolv,
 		.netns_path = netmode && !strcmp(netmode, "host") ? "/proc/1/ns/net" : NULL,
-		.seccomp = seccomp_unconfined(c) ? NULL : eng->seccomp,
 		.cgroups_path = cgpath,
 		.shm_size = json_int(c->host_config, "ShmSize", 0),
 	};
 	spec = oci_spec_build(&o, err);
-	if (!spec || host_config_apply(spec, c->host_config, err) < 0)
+	if (!spec || host_config_apply(spec, c->host_config, err) < 0 ||
+	    security_apply(eng, c, spec, err) < 0)
 		return -1;
 	if (mkdir_p(bundle, 0700, err) < 0)
 		return -1;
@@ -268,6 +256,12 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	if (ms)
 		parse_size(ms, &max_size);
 	pthread_mutex_lock(&eng->lock);
+	/* an attach whose 101 the client has seen comes before the start it then sent */
+	struct timespec ts;
+	deadline_after_ms(&ts, 5000);
+	while (c->attaching > 0 &&
+	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
+		;
 	attach = c->pending;
 	nattach = c->npending;
 	c->pending = NULL;
@@ -316,6 +310,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 fail:
 	if (rootfs)
 		image_rootfs_unmount(eng->images, c->id, NULL);
+	security_release(eng, c);
 	pthread_mutex_lock(&eng->lock);
 	free(c->error);
 	c->error = strdup(err->msg);
@@ -724,6 +719,7 @@ void container_exited(struct engine *eng, struct container *c)
 	container_event_locked(eng, c, "die", json_pack("{s:s}", "exitCode", code));
 	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
+	security_release(eng, c);
 	if (restart_wanted(c) && !eng->stopping) {
 		schedule_restart(eng, c);
 		return;
@@ -810,24 +806,55 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 	return rc;
 }
 
-int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *ap, eng_error_t *err)
+void engine_container_attach_begin(struct engine *eng, struct container *c)
+{
+	pthread_mutex_lock(&eng->lock);
+	c->attaching++;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+static void pending_add_locked(struct container *c, const struct shim_attach *a)
+{
+	c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*c->pending));
+	c->pending[c->npending++] = *a;
+}
+
+static void attach_done_locked(struct engine *eng, struct container *c)
+{
+	c->attaching--;
+	pthread_cond_broadcast(&eng->changed);
+}
+
+int engine_container_attach_end(struct engine *eng, struct container *c,
+				const struct shim_attach *ap, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
-	struct shim_attach a = *ap;
 	int running, rc = 0;
 
-	pthread_mutex_lock(&c->op_lock);
+	if (!ap) {
+		pthread_mutex_lock(&eng->lock);
+		attach_done_locked(eng, c);
+		pthread_mutex_unlock(&eng->lock);
+		return 0;
+	}
+	/* a start waiting for this attach holds op_lock: keep it for the next start without */
 	pthread_mutex_lock(&eng->lock);
 	running = is_running(c);
-	if (!running) {
-		c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*c->pending));
-		c->pending[c->npending++] = a;
-	}
+	if (!running)
+		pending_add_locked(c, ap);
+	attach_done_locked(eng, c);
 	pthread_mutex_unlock(&eng->lock);
-	if (running)
-		rc = shim_attach(bundle, &a, err);
-	pthread_mutex_unlock(&c->op_lock);
+	if (running) {
+		pthread_mutex_lock(&c->op_lock);
+		pthread_mutex_lock(&eng->lock);
+		running = is_running(c);
+		if (!running) /* stopped meanwhile: for the next start, as before */
+			pending_add_locked(c, ap);
+		pthread_mutex_unlock(&eng->lock);
+		if (running)
+			rc = shim_attach(bundle, ap, err);
+		pthread_mutex_unlock(&c->op_lock);
+	}
 	if (rc == 0)
 		engine_container_event(eng, c, "attach", NULL);
 	return rc;

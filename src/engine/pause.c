@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static int cgroup2_only(void)
+int cgroup_v2_only(void)
 {
 	struct stat st;
 	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
@@ -23,7 +23,7 @@ int container_freeze(const struct container *c, int frozen, eng_error_t *err)
 	const char *want, *value;
 	struct timespec pause = {0, 2 * 1000 * 1000};
 
-	if (cgroup2_only()) {
+	if (cgroup_v2_only()) {
 		snprintf(path, sizeof(path), "/sys/fs/cgroup/berth/%s/cgroup.freeze", c->id);
 		snprintf(check, sizeof(check), "/sys/fs/cgroup/berth/%s/cgroup.events", c->id);
 		value = frozen ? "1" : "0";

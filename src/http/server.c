@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -460,15 +461,44 @@ int http_stream_begin(struct http_request *req, int status, const char *content_
 	return 0;
 }
 
+/* write_all for several pieces: one sendmsg for the usual case. */
+static int writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+		if (w < 0 && errno == ENOTSOCK)
+			w = writev(fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 int http_stream_write(struct http_request *req, const void *data, size_t len)
 {
 	char head[32];
-	int n;
 	if (len == 0)
 		return 0;
-	n = snprintf(head, sizeof(head), "%zx\r\n", len);
-	if (write_all(req->fd, head, (size_t)n) < 0 || write_all(req->fd, data, len) < 0 ||
-	    write_all(req->fd, "\r\n", 2) < 0) {
+	/* size line, data and CRLF in one syscall: one read for the client, too */
+	struct iovec iov[3] = {
+		{head, (size_t)snprintf(head, sizeof(head), "%zx\r\n", len)},
+		{(void *)data, len},
+		{"\r\n", 2},
+	};
+	if (writev_all(req->fd, iov, 3) < 0) {
 		req->keep_alive = 0;
 		return -1;
 	}

@@ -642,6 +642,8 @@ static int follow(struct reader *r, const char *path, int fd, off_t pos, eng_err
 		}
 		if (done)
 			break;
+		if (o->caught_up)
+			o->caught_up(o->caught_up_ctx);
 		wait_events(ifd);
 	}
 	if (fd >= 0)

@@ -25,6 +25,10 @@ struct log_read_opts {
 	 * every 250 ms. NULL: follow until `fn` stops. */
 	int (*done)(void *ctx);
 	void *done_ctx;
+	/* following: called when everything written so far has been passed to `fn`, before
+	 * waiting for more (callers that batch their output send it here). May be NULL. */
+	void (*caught_up)(void *ctx);
+	void *caught_up_ctx;
 };
 
 /* Calls `fn` for each entry, oldest first. A missing log is empty. Lines that are not valid

@@ -20,10 +20,19 @@ static struct {
 	int max_file;
 	char line[2][LINE_MAX_BYTES];
 	size_t len[2];
+	size_t outlen; /* entries in out[] not yet written */
+	/* the entries of one read from the container share its arrival time, formatted once */
+	char time[40];
+	size_t timelen;
 } L = {.fd = -1};
 
-/* Worst case: every byte becomes \u00XX, plus the fixed fields. */
-static char entry[LINE_MAX_BYTES * 6 + 128];
+/* An entry's worst case: every byte becomes \u00XX, plus the fixed fields. */
+#define ENTRY_MAX(n) ((n) * 6 + 128)
+/* Entries are gathered here and written once per read from the container, not once per
+ * line: 100-byte lines cost a syscall each otherwise. Holds at least one entry of any size. */
+#define OUT_CAP (128 * 1024)
+static char out[OUT_CAP];
+_Static_assert(OUT_CAP >= ENTRY_MAX(LINE_MAX_BYTES), "out[] must hold the largest entry");
 
 int jsonlog_open(const char *path, int64_t max_size, int max_file)
 {
@@ -72,6 +81,23 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Whether any of the eight bytes in w is one escape() must look at: a control byte,
+ * '"', '\\', '<', '>', '&', or a byte of a multi-byte sequence. (SWAR: a zero byte of
+ * w ^ c*ONES shows as a high bit of (x - ONES) & ~x.) */
+static inline int needs_escape(uint64_t w)
+{
+	uint64_t t = (w - 0x20 * ONES) | w; /* below 0x20, or 0x80 and up */
+	t |= ((w ^ ('"' * ONES)) - ONES) & ~(w ^ ('"' * ONES));
+	t |= ((w ^ ('\\' * ONES)) - ONES) & ~(w ^ ('\\' * ONES));
+	t |= ((w ^ ('<' * ONES)) - ONES) & ~(w ^ ('<' * ONES));
+	t |= ((w ^ ('>' * ONES)) - ONES) & ~(w ^ ('>' * ONES));
+	t |= ((w ^ ('&' * ONES)) - ONES) & ~(w ^ ('&' * ONES));
+	return (t & HIGHS) != 0;
+}
+
 /* docker's jsonlog escaping (Go's encoder with HTML escaping): < > & and control bytes as
  * \u00XX, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped. */
 static size_t escape(char *out, const unsigned char *s, size_t n)
@@ -80,6 +106,18 @@ static size_t escape(char *out, const unsigned char *s, size_t n)
 	size_t o = 0;
 
 	for (size_t i = 0; i < n;) {
+		/* runs of plain bytes, eight at a time, are the common case */
+		while (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (needs_escape(w))
+				break;
+			memcpy(out + o, &w, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i == n)
+			break;
 		unsigned c = s[i];
 		if (c < 0x80) {
 			if (c == '"' || c == '\\') {
@@ -152,33 +190,51 @@ static void rotate(void)
 	L.size = 0;
 }
 
-static void write_entry(int stream, const char *data, size_t len)
+/* Writes the gathered entries; whole entries only, so a reader following the file sees
+ * complete lines. */
+static void flush_out(void)
+{
+	if (L.outlen == 0 || L.fd < 0) {
+		L.outlen = 0;
+		return;
+	}
+	if (util_write_all(L.fd, out, L.outlen) < 0)
+		util_diag("writing %s: %m", L.path);
+	else
+		L.size += (int64_t)L.outlen;
+	L.outlen = 0;
+}
+
+static void add_entry(int stream, const char *data, size_t len)
 {
 	static const char head[] = "{\"log\":\"";
-	const char *mid = stream == JSONLOG_STDERR ? "\",\"stream\":\"stderr\",\"time\":\""
-	                                           : "\",\"stream\":\"stdout\",\"time\":\"";
-	size_t o = 0;
+	static const char mid_out[] = "\",\"stream\":\"stdout\",\"time\":\"";
+	static const char mid_err[] = "\",\"stream\":\"stderr\",\"time\":\"";
+	const char *mid = stream == JSONLOG_STDERR ? mid_err : mid_out;
+	char *e;
+	size_t o;
 
 	if (L.fd < 0)
 		return;
-	memcpy(entry, head, sizeof(head) - 1);
-	o = sizeof(head) - 1;
-	o += escape(entry + o, (const unsigned char *)data, len);
-	memcpy(entry + o, mid, strlen(mid));
-	o += strlen(mid);
-	o += util_format_time(util_now_ns(), entry + o);
-	memcpy(entry + o, "\"}\n", 3);
-	o += 3;
-	if (L.max_size > 0 && L.size >= L.max_size)
+	/* docker's rule: rotate once the file has reached max-size, before the next entry */
+	if (L.max_size > 0 && L.size + (int64_t)L.outlen >= L.max_size) {
+		flush_out();
 		rotate();
-	if (L.fd < 0)
-		return;
-	/* one write per entry: readers following the file never see a torn line */
-	if (util_write_all(L.fd, entry, o) < 0) {
-		util_diag("writing %s: %m", L.path);
-		return;
+		if (L.fd < 0)
+			return;
 	}
-	L.size += (int64_t)o;
+	if (OUT_CAP - L.outlen < ENTRY_MAX(len))
+		flush_out();
+	e = out + L.outlen;
+	memcpy(e, head, sizeof(head) - 1);
+	o = sizeof(head) - 1;
+	o += escape(e + o, (const unsigned char *)data, len);
+	memcpy(e + o, mid, sizeof(mid_out) - 1);
+	o += sizeof(mid_out) - 1;
+	memcpy(e + o, L.time, L.timelen);
+	o += L.timelen;
+	memcpy(e + o, "\"}\n", 3);
+	L.outlen += o + 3;
 }
 
 void jsonlog_data(int stream, const char *buf, size_t len)
@@ -187,6 +243,7 @@ void jsonlog_data(int stream, const char *buf, size_t len)
 
 	if (L.fd < 0)
 		return;
+	L.timelen = util_format_time(util_now_ns(), L.time);
 	while (len > 0) {
 		const char *nl = memchr(buf, '\n', len);
 		size_t take = nl ? (size_t)(nl - buf) + 1 : len;
@@ -196,25 +253,29 @@ void jsonlog_data(int stream, const char *buf, size_t len)
 			take = room;
 		if (L.len[s] == 0 && nl && take == (size_t)(nl - buf) + 1) {
 			/* a whole line in the buffer: no copy */
-			write_entry(stream, buf, take);
+			add_entry(stream, buf, take);
 		} else {
 			memcpy(L.line[s] + L.len[s], buf, take);
 			L.len[s] += take;
 			if (L.line[s][L.len[s] - 1] == '\n' || L.len[s] == LINE_MAX_BYTES) {
-				write_entry(stream, L.line[s], L.len[s]);
+				add_entry(stream, L.line[s], L.len[s]);
 				L.len[s] = 0;
 			}
 		}
 		buf += take;
 		len -= take;
 	}
+	flush_out();
 }
 
 void jsonlog_flush(int stream)
 {
 	int s = stream == JSONLOG_STDERR;
 
-	if (L.len[s] > 0)
-		write_entry(stream, L.line[s], L.len[s]);
+	if (L.len[s] > 0) {
+		L.timelen = util_format_time(util_now_ns(), L.time);
+		add_entry(stream, L.line[s], L.len[s]);
+	}
 	L.len[s] = 0;
+	flush_out();
 }

@@ -57,7 +57,8 @@ static struct {
 	int started;
 } S;
 
-static char rbuf[16384];
+/* a whole pipe buffer (64 KiB) per read: fewer wakeups and log writes when output floods */
+static char rbuf[65536];
 static char inbuf[16384];
 
 void loop_add_client(int fd, unsigned flags, const char *hex_keys)
