@@ -49,7 +49,7 @@ struct run_opts {
 	    {"expose", 0, OPT_LIST, &(o).expose, "Expose a port or a range of ports"},             \
 	    {"group-add", 0, OPT_LIST, &(o).group_add, "Add additional groups to join"},           \
 	    {"hostname", 'h', OPT_STRING, &(o).hostname, "Container host name"},                   \
-	    {"init", 0, OPT_BOOL, &(o).init, "Run an init inside the container (unsupported)"},    \
+	    {"init", 0, OPT_BOOL, &(o).init, "Run an init inside the container that forwards signals and reaps processes"},    \
 	    {"interactive", 'i', OPT_BOOL, &(o).interactive,                                       \
 	     "Keep STDIN open even if not attached"},                                              \
 	    {"ipc", 0, OPT_STRING, &(o).ipc, "IPC mode to use"},                                   \
@@ -220,6 +220,8 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 	json_object_set_new(hc, "GroupAdd", strv_json(o->group_add));
 	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
 	json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
+	if (o->init)
+		json_object_set_new(hc, "Init", json_true());
 	json_object_set_new(hc, "SecurityOpt", strv_json(o->security_opt));
 	if (o->ipc)
 		json_object_set_new(hc, "IpcMode", json_string(o->ipc));
@@ -483,10 +485,6 @@ static int run_status_error(const char *msg, bool from_daemon)
 
 static int validate_opts(const struct cli_cmd_ctx *ctx, struct run_opts *o)
 {
-	if (o->init) {
-		fprintf(stderr, "berth: --init is not supported by berth\n");
-		return 125;
-	}
 	if (o->rm && o->restart && strcmp(o->restart, "no")) {
 		fprintf(stderr,
 		        "berth: Conflicting options: --restart and --rm\n\nRun 'berth %s --help' "

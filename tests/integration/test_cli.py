@@ -53,12 +53,16 @@ def test_run_daemon_errors_are_125(berth):
     assert r.returncode == 125
     assert "Error response from daemon: No such image: no-such-image:latest" in r.stderr
 
-    r = berth("run", "--init", IMAGE, "true")
-    assert r.returncode == 125
 
     r = berth("run", "--no-such-flag", IMAGE)
     assert r.returncode == 125
     assert r.stderr.startswith("unknown flag: --no-such-flag")
+
+
+def test_run_init(berth):
+    r = berth("run", "--rm", "--init", IMAGE, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("/sbin/docker-init -- sh -c")
 
 
 def test_run_stdin(berth):
