@@ -239,32 +239,6 @@ def test_version(berth):
     assert r.returncode == 0 and r.stdout == "1.51\n"
 
 
-def run_on_pty(args, rows=30, cols=100, stdin_data=b"", timeout=30):
-    """Runs args with a pseudo-terminal of rows x cols as its stdio; returns (rc, output)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
-    if stdin_data:
-        os.write(master, stdin_data)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    rc = p.wait(timeout=timeout)
-    os.close(master)
-    return rc, out.decode(errors="replace")
-
-
 @pytest.fixture
 def sleeper(berth):
     r = berth("run", "-d", "--name", "cli-exec", IMAGE, "sleep", "300")
@@ -312,11 +286,17 @@ def test_exec_errors_match_docker(berth, docker, sleeper):
 
 
 def test_exec_tty_size_and_input(berth, daemon, sleeper):
-    rc, out = run_on_pty([BERTH, "-H", daemon.host, "exec", "-t", sleeper, "stty", "size"])
-    assert rc == 0 and out.strip() == "30 100"
-    rc, out = run_on_pty([BERTH, "-H", daemon.host, "exec", "-it", sleeper, "sh"],
-                         stdin_data=b"echo in-$((40+2)); exit 3\n")
-    assert rc == 3 and "in-42" in out
+    t = PtyProc([BERTH, "-H", daemon.host, "exec", "-t", sleeper, "stty", "size"])
+    try:
+        assert t.p.wait(timeout=20) == 0 and t.read_until(b"30 100", 5), t.out
+    finally:
+        t.close()
+    t = PtyProc([BERTH, "-H", daemon.host, "exec", "-it", sleeper, "sh"])
+    try:
+        t.write(b"echo in-$((40+2)); exit 3\n")
+        assert t.p.wait(timeout=20) == 3 and t.read_until(b"in-42", 5), t.out
+    finally:
+        t.close()
 
 
 def test_pause_unpause(berth, docker, sleeper):
@@ -478,3 +458,81 @@ def test_network_commands(berth, docker, sleeper):
         assert r.returncode == 0 and "cli-net2" in r.stdout.splitlines()
     finally:
         docker("network", "rm", "cli-net", "cli-net2", check=False)
+
+
+class PtyProc:
+    """A command with a pseudo-terminal as its stdio, driven line by line."""
+
+    def __init__(self, args, rows=30, cols=100):
+        import fcntl
+        import pty
+        import struct
+        import termios
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave,
+                                  close_fds=True)
+        os.close(slave)
+        self.out = b""
+
+    def resize(self, rows, cols):
+        import fcntl
+        import signal
+        import struct
+        import termios
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.p.send_signal(signal.SIGWINCH)
+
+    def write(self, data):
+        os.write(self.master, data)
+        return True
+
+    def read_until(self, needle, timeout=20):
+        import select
+        deadline = time.time() + timeout
+        while needle not in self.out and time.time() < deadline:
+            if select.select([self.master], [], [], 0.2)[0]:
+                try:
+                    self.out += os.read(self.master, 4096)
+                except OSError:
+                    break
+        return needle in self.out
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+        os.close(self.master)
+
+
+def test_exec_tty_resize_on_sigwinch(berth, daemon, sleeper):
+    t = PtyProc([BERTH, "-H", daemon.host, "exec", "-it", sleeper, "sh"])
+    try:
+        t.write(b"stty size\n")
+        assert t.read_until(b"30 100"), t.out
+        t.resize(40, 120)
+        assert wait_for(lambda: t.write(b"stty size\n") and t.read_until(b"40 120", 1),
+                        timeout=15), t.out
+        t.write(b"exit 7\n")
+        assert t.p.wait(timeout=20) == 7
+    finally:
+        t.close()
+
+
+@pytest.mark.parametrize("keys,seq", [(None, b"\x10\x11"), ("ctrl-a,x", b"\x01x")])
+def test_exec_detach_keys(berth, daemon, sleeper, keys, seq):
+    t = PtyProc([BERTH, "-H", daemon.host, "exec", "-it"] +
+                (["--detach-keys", keys] if keys else []) + [sleeper, "sh"])
+    try:
+        t.write(b"echo re''ady\n")
+        assert t.read_until(b"ready"), t.out
+        t.write(seq)
+        assert t.p.wait(timeout=20) == 0, t.out
+    finally:
+        t.close()
+
+
+def test_exec_bad_detach_keys(berth, docker, sleeper):
+    r = berth("exec", "--detach-keys", "ctrl-??", sleeper, "true")
+    d = docker("exec", "--detach-keys", "ctrl-??", sleeper, "true", check=False)
+    assert (r.returncode, r.stderr) == (d.returncode, d.stderr)
