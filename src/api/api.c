@@ -2,6 +2,7 @@
 #include "containers.h"
 #include "events.h"
 #include "exec.h"
+#include "files.h"
 #include "images.h"
 #include "stats.h"
 #include "system.h"
@@ -54,16 +55,16 @@ static const struct route routes[] = {
 	{"POST", "/exec/{id}/start", api_exec_start},
 	{"POST", "/exec/{id}/resize", api_exec_resize},
 	{"GET", "/exec/{id}/json", api_exec_inspect},
-	{"GET", "/containers/{id}/changes", NULL, "container diff"},
-	{"GET", "/containers/{id}/export", NULL, "container export"},
+	{"GET", "/containers/{id}/changes", api_container_changes},
+	{"GET", "/containers/{id}/export", api_container_export},
 	{"GET", "/containers/{id}/stats", api_container_stats},
 	{"POST", "/containers/{id}/pause", api_container_pause},
 	{"POST", "/containers/{id}/unpause", api_container_unpause},
 	{"POST", "/containers/{id}/update", api_container_update},
-	{"HEAD", "/containers/{id}/archive", NULL, "docker cp"},
-	{"GET", "/containers/{id}/archive", NULL, "docker cp"},
-	{"PUT", "/containers/{id}/archive", NULL, "docker cp"},
-	{"POST", "/commit", NULL, "commit"},
+	{"HEAD", "/containers/{id}/archive", api_container_archive_head},
+	{"GET", "/containers/{id}/archive", api_container_archive_get},
+	{"PUT", "/containers/{id}/archive", api_container_archive_put},
+	{"POST", "/commit", api_commit},
 
 	{"GET", "/images/json", api_images_list},
 	{"POST", "/images/create", api_images_create},

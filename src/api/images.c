@@ -3,6 +3,7 @@
  * socketpair, so chunked bodies of any size stream through without touching memory or
  * disk here. Downloads (save) go the other way round. */
 #include "images.h"
+#include "body.h"
 #include "../engine/events.h"
 #include "../common/cleanup.h"
 #include "../common/filters.h"
@@ -20,68 +21,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* ---- body -> fd, fd -> chunked response ---- */
+/* ---- fd -> chunked response ---- */
 
 struct pump {
-	struct http_request *req;
 	int fd;
 	pthread_t thread;
-	/* save */
 	struct image_store *store;
 	char **names;
 	eng_error_t err;
 	int rc;
 };
-
-static void *body_pump(void *arg)
-{
-	struct pump *p = arg;
-	char buf[64 * 1024];
-	ssize_t n;
-
-	while ((n = http_body_read(p->req, buf, sizeof(buf))) > 0) {
-		const char *q = buf;
-		while (n > 0) {
-			ssize_t w = send(p->fd, q, (size_t)n, MSG_NOSIGNAL);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				/* the reader gave up: drop the rest so the connection stays usable
-				 */
-				http_body_discard(p->req);
-				goto out;
-			}
-			q += w;
-			n -= w;
-		}
-	}
-out:
-	close(p->fd);
-	return NULL;
-}
-
-/* Starts copying the request body into a socket; returns the reading end, -1 on error. */
-static int body_fd_start(struct http_request *req, struct pump *p)
-{
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	p->req = req;
-	p->fd = sv[1];
-	if (pthread_create(&p->thread, NULL, body_pump, p) != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	return sv[0];
-}
-
-static void body_fd_finish(struct pump *p, int fd)
-{
-	close(fd); /* a pump still sending gets EPIPE and drains the body */
-	pthread_join(p->thread, NULL);
-}
 
 static void *save_thread(void *arg)
 {
@@ -339,7 +288,7 @@ void api_images_prune(struct http_request *req, struct engine *eng)
 
 void api_images_load(struct http_request *req, struct engine *eng)
 {
-	struct pump p = {0};
+	struct body_pump p = {0};
 	json_t *loaded = NULL, *line;
 	eng_error_t err;
 	size_t i;
@@ -440,7 +389,7 @@ static void import(struct http_request *req, struct engine *eng)
 	_cleanup_free_ char *repo_tag = NULL;
 	const char *repo = http_query(req, "repo"), *tag = http_query(req, "tag");
 	const char *message = http_query(req, "message");
-	struct pump p = {0};
+	struct body_pump p = {0};
 	eng_error_t err;
 	char id[72];
 	int fd, rc;

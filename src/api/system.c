@@ -19,9 +19,9 @@ void api_ping(struct http_request *req, struct engine *eng)
 {
 	(void)eng;
 	/* dockerd's headers: proxies must never answer a ping from a cache */
-	http_reply_headers(req, 200, "text/plain; charset=utf-8",
-			   "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache\r\n",
-			   "OK", strcmp(req->method, "HEAD") ? 2 : 0);
+	http_reply_header(req, "Cache-Control", "no-cache, no-store, must-revalidate");
+	http_reply_header(req, "Pragma", "no-cache");
+	http_reply(req, 200, "text/plain; charset=utf-8", "OK", strcmp(req->method, "HEAD") ? 2 : 0);
 }
 
 void api_version(struct http_request *req, struct engine *eng)

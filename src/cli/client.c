@@ -160,6 +160,9 @@ static int read_head(struct client_resp *r)
 		else if (!strcasecmp(line, "Content-Type")) {
 			free(r->ctype);
 			r->ctype = strdup(v);
+		} else if (!strcasecmp(line, "X-Docker-Container-Path-Stat")) {
+			free(r->path_stat);
+			r->path_stat = strdup(v);
 		}
 	}
 	if (r->status == 101 || r->status == 204 || r->status == 304)
@@ -332,6 +335,8 @@ void client_resp_close(struct client_resp *r)
 	r->fd = -1;
 	free(r->ctype);
 	r->ctype = NULL;
+	free(r->path_stat);
+	r->path_stat = NULL;
 }
 
 char *client_error_message(struct client_resp *r)

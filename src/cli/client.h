@@ -20,6 +20,7 @@ struct client_resp {
 	long long chunk; /* bytes left in the current chunk */
 	int eof;
 	char *ctype;     /* Content-Type, caller frees via client_resp_close */
+	char *path_stat; /* X-Docker-Container-Path-Stat (base64 JSON), freed likewise */
 	char buf[65536]; /* bytes read past the headers */
 	size_t off, len;
 };

@@ -7,6 +7,7 @@
 
 #include "client.h"
 #include "containers.h"
+#include "files.h"
 #include "images.h"
 #include "run.h"
 #include "system.h"
@@ -40,6 +41,10 @@ static const struct command commands[] = {
     {"rename", cmd_rename, "Rename a container"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
+    {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
+    {"export", cmd_export, "Export a container's filesystem as a tar archive"},
+    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
+    {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"images", cmd_images, "List images"},
     {"pull", cmd_pull, "Download an image from a registry"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
@@ -72,6 +77,8 @@ static const struct command container_cmds[] = {
     {"rm", cmd_rm, NULL},         {"remove", cmd_rm, NULL},
     {"rename", cmd_rename, NULL}, {"top", cmd_top, NULL},
     {"wait", cmd_wait, NULL},     {"prune", cmd_container_prune, NULL},
+    {"cp", cmd_cp, NULL},         {"export", cmd_export, NULL},
+    {"diff", cmd_diff, NULL},     {"commit", cmd_commit, NULL},
     {NULL, NULL, NULL},
 };
 

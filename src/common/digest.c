@@ -74,3 +74,11 @@ int digest_valid(const char *s)
 			return 0;
 	return s[64] == 0;
 }
+
+char *base64_encode(const void *data, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}

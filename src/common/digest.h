@@ -14,3 +14,5 @@ void sha256_hex(const void *data, size_t len, char hex[65]);
 int sha256_file_hex(const char *path, char hex[65], eng_error_t *err);
 /* True when `s` is "sha256:" followed by 64 lowercase hex chars. */
 int digest_valid(const char *s);
+/* Standard base64 with padding (Go's base64.StdEncoding); caller frees. */
+char *base64_encode(const void *data, size_t len);

@@ -42,6 +42,10 @@ int container_freeze(const struct container *c, int frozen, eng_error_t *err)
 			return 0;
 		nanosleep(&pause, NULL);
 	}
+	/* a freeze that did not finish must not finish later behind our back: the container
+	 * would stay frozen while its state says running, and no kill would reach it */
+	if (frozen)
+		write_file_string(path, strcmp(value, "1") ? "THAWED" : "0", NULL);
 	return eng_error_make(err, ETIMEDOUT, ERR_INTERNAL, "container %s did not %s in time",
 			      c->id, frozen ? "freeze" : "thaw");
 }

@@ -364,7 +364,7 @@ long long http_query_int(const struct http_request *req, const char *key, long l
 static int send_head(struct http_request *req, int status, const char *content_type,
 		     long long content_length, const char *extra)
 {
-	char head[1024];
+	char head[4096];
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\n"
 			 "Api-Version: 1.51\r\n"
@@ -379,23 +379,32 @@ static int send_head(struct http_request *req, int status, const char *content_t
 			      content_length);
 	if (!req->keep_alive)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Connection: close\r\n");
+	if (req->reply_headers)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "%s", req->reply_headers);
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "%s\r\n", extra ? extra : "");
+	if (n >= (int)sizeof(head))
+		return -1;
 	req->responded = 1;
 	return write_all(req->fd, head, (size_t)n);
+}
+
+void http_reply_header(struct http_request *req, const char *name, const char *value)
+{
+	char *line = NULL;
+
+	if (asprintf(&line, "%s%s: %s\r\n", req->reply_headers ? req->reply_headers : "", name,
+		     value) < 0)
+		abort();
+	free(req->reply_headers);
+	req->reply_headers = line;
 }
 
 void http_reply(struct http_request *req, int status, const char *content_type, const void *body,
 		size_t len)
 {
-	http_reply_headers(req, status, content_type, NULL, body, len);
-}
-
-void http_reply_headers(struct http_request *req, int status, const char *content_type,
-			const char *headers, const void *body, size_t len)
-{
 	if (req->responded)
 		return;
-	if (send_head(req, status, content_type, (long long)len, headers) < 0) {
+	if (send_head(req, status, content_type, (long long)len, NULL) < 0) {
 		req->keep_alive = 0;
 		return;
 	}
@@ -569,6 +578,7 @@ static void request_reset(struct http_request *req)
 	free(req->hdr_names);
 	free(req->hdr_values);
 	strv_free(req->owned);
+	free(req->reply_headers);
 	memset(req, 0, sizeof(*req));
 }
 

@@ -29,6 +29,7 @@ struct http_request {
 	int body_chunked, body_done, chunk_eof;
 	int64_t chunk_left;
 	int responded, streaming, hijacked, keep_alive;
+	char *reply_headers;   /* "Name: value\r\n" lines added to the reply (http_reply_header) */
 };
 
 /* Request accessors. Values are borrowed while the request lives. */
@@ -48,12 +49,12 @@ int http_body_json(struct http_request *req, json_t **ret, eng_error_t *err);
 /* Reads and drops the rest of the body (before replying on a keep-alive connection). */
 void http_body_discard(struct http_request *req);
 
+/* Adds a header line to the reply this request will get (before the reply is sent). */
+void http_reply_header(struct http_request *req, const char *name, const char *value);
+
 /* Replies. Exactly one reply per request. */
 void http_reply(struct http_request *req, int status, const char *content_type, const void *body,
 		size_t len);
-/* The same with extra header lines, each ending in "\r\n". */
-void http_reply_headers(struct http_request *req, int status, const char *content_type,
-			const char *headers, const void *body, size_t len);
 void http_reply_json(struct http_request *req, int status, json_t *body /* stolen */);
 void http_reply_error(struct http_request *req, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

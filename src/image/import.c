@@ -243,3 +243,114 @@ out:
 	store_rec_free(rec);
 	return rc;
 }
+
+int image_commit(struct image_store *s, const struct image_commit_opts *o, int fd,
+                 char ret_id[72], eng_error_t *err)
+{
+	_cleanup_free_ char *ref = NULL, *data = NULL, *old = NULL, *cpath = NULL;
+	_cleanup_free_ char *top = NULL, *parent_diff = NULL;
+	_cleanup_strv_ char **diff_ids = NULL, **chains = NULL;
+	json_auto_t *doc = NULL;
+	struct layer_new l = {0};
+	struct img_rec *rec = NULL, *r;
+	char created[40], hex[65], id[72];
+	json_t *hist, *rootfs, *h;
+	int64_t parent_size = 0;
+	size_t n;
+	int rc = -1;
+
+	if (o->repo_tag && *o->repo_tag && !(ref = store_normalise_tag(o->repo_tag, err)))
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	r = store_find_id_locked(s, o->parent_id);
+	if (r) {
+		doc = json_deep_copy(r->config);
+		parent_size = r->size;
+		diff_ids = strv_copy(r->diff_ids);
+		n = strv_len(r->chain_ids);
+		/* held until the new layer is in: vfs copies the parent's files */
+		if (n && layer_pin_locked(s, digest_hex(r->chain_ids[n - 1])))
+			top = strdup(digest_hex(r->chain_ids[n - 1]));
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!r)
+		return eng_error_make(err, ENOENT, ERR_NOT_FOUND, "No such image: %s",
+		                      o->parent_id);
+	if (top)
+		parent_diff = layer_diff_path(s, top);
+	if (layer_unpack(s, fd, parent_diff, &l, err) < 0) {
+		eng_error_wrap(err, "committing");
+		goto out;
+	}
+	diff_ids = strv_push(diff_ids, l.diff_id);
+	if (store_chain_ids(diff_ids, &chains) < 0) {
+		eng_error_make(err, EINVAL, ERR_INTERNAL, "committing: malformed diff ID");
+		goto out;
+	}
+
+	format_time_ns(now_ns(), created);
+	hist = json_object_get(doc, "history");
+	rootfs = json_object_get(doc, "rootfs");
+	if (!json_is_array(hist)) {
+		hist = json_array();
+		json_object_set_new(doc, "history", hist);
+	}
+	h = json_pack("{s:s}", "created", created);
+	if (o->author && *o->author)
+		json_object_set_new(h, "author", json_string(o->author));
+	if (o->created_by)
+		json_object_set_new(h, "created_by", json_string(o->created_by));
+	if (o->comment && *o->comment)
+		json_object_set_new(h, "comment", json_string(o->comment));
+	json_array_append_new(hist, h);
+	if (!json_is_object(rootfs)) {
+		rootfs = json_pack("{s:s, s:[]}", "type", "layers", "diff_ids");
+		json_object_set_new(doc, "rootfs", rootfs);
+	}
+	json_object_set_new(rootfs, "diff_ids", json_strv_new(diff_ids));
+	json_object_set_new(doc, "config", json_deep_copy(o->config));
+	if (o->container_config)
+		json_object_set_new(doc, "container_config", json_deep_copy(o->container_config));
+	json_object_set_new(doc, "container", json_string(o->container_id ? o->container_id : ""));
+	json_object_set_new(doc, "created", json_string(created));
+	if (o->author && *o->author)
+		json_object_set_new(doc, "author", json_string(o->author));
+	else
+		json_object_del(doc, "author");
+	json_object_set_new(doc, "comment", json_string(o->comment ? o->comment : ""));
+
+	data = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	sha256_hex(data, strlen(data), hex);
+	snprintf(id, sizeof(id), "sha256:%s", hex);
+	rec = store_rec_new(id, json_incref(doc), err);
+	if (!rec)
+		goto out;
+	rec->size = parent_size + l.size;
+	snprintf(rec->parent, sizeof(rec->parent), "%s", o->parent_id);
+	pthread_mutex_lock(&s->lock);
+	cpath = store_content_path(s, id);
+	if (layer_commit_locked(s, &l, digest_hex(chains[strv_len(chains) - 1]), err) < 0)
+		goto unlock;
+	r = store_find_id_locked(s, id);
+	if (!r) {
+		if (write_file_atomic(cpath, data, strlen(data), err) < 0 ||
+		    store_add_locked(s, rec, err) < 0)
+			goto unlock;
+		r = TAKE_PTR(rec);
+	}
+	if (ref && store_set_tag_locked(s, r, ref, &old, err) < 0)
+		goto unlock;
+	snprintf(ret_id, 72, "%s", id);
+	rc = 0;
+unlock:
+	pthread_mutex_unlock(&s->lock);
+out:
+	if (top) {
+		pthread_mutex_lock(&s->lock);
+		layer_unref_locked(s, top);
+		pthread_mutex_unlock(&s->lock);
+	}
+	layer_new_discard(&l);
+	store_rec_free(rec);
+	return rc;
+}

@@ -654,6 +654,28 @@ int image_rootfs_remove(struct image_store *s, const char *container_id, eng_err
 	return 0;
 }
 
+char *image_rootfs_upper_path(struct image_store *s, const char *container_id)
+{
+	return ovl_path(s, container_id, "diff");
+}
+
+char **image_rootfs_lower_paths(struct image_store *s, const char *container_id,
+                                eng_error_t *err)
+{
+	_cleanup_strv_ char **chains = NULL;
+	char **out = calloc(1, sizeof(char *));
+
+	if (!is_hex64(container_id) || read_lower(s, container_id, &chains, err) < 0) {
+		free(out);
+		return NULL;
+	}
+	for (char **c = chains; *c; c++) {
+		_cleanup_free_ char *p = layer_diff_path(s, *c);
+		out = strv_push(out, p);
+	}
+	return out;
+}
+
 int64_t image_rootfs_size_rw(struct image_store *s, const char *container_id)
 {
 	_cleanup_free_ char *diff = NULL;

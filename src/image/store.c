@@ -592,6 +592,11 @@ json_t *image_summary_json(const struct image *img, int containers)
 	                 "Containers", containers);
 }
 
+const char *image_store_untar_path(struct image_store *s)
+{
+	return s->untar_path;
+}
+
 json_t *image_history(struct image_store *s, const char *name, eng_error_t *err)
 {
 	json_t *out, *hist, *h;

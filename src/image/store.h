@@ -64,6 +64,17 @@ int image_save(struct image_store *s, char *const *names, int fd, eng_error_t *e
  * `changes` are Dockerfile lines (CMD, ENV, ...); `repo_tag` may be NULL. */
 int image_import(struct image_store *s, int fd, const char *repo_tag, char *const *changes,
 		 const char *message, char ret_id[72], eng_error_t *err);
+/* docker commit: the layer tar on `fd` (whiteouts as .wh. files) on top of the image
+ * `parent_id`, the image config derived from the parent's with `config` (docker's Config,
+ * borrowed) as its "config", and a history entry. `repo_tag`, `author`, `comment` may be
+ * NULL; `created_by` is the history's "created_by". */
+struct image_commit_opts {
+	const char *parent_id, *container_id, *repo_tag, *author, *comment, *created_by;
+	const json_t *config;
+	const json_t *container_config;
+};
+int image_commit(struct image_store *s, const struct image_commit_opts *o, int fd,
+		 char ret_id[72], eng_error_t *err);
 /* Adds `repo:tag` (tag defaults to latest) for the image `source`. */
 int image_tag(struct image_store *s, const char *source, const char *repo, const char *tag,
 	      eng_error_t *err);
@@ -89,6 +100,13 @@ int image_rootfs_mount(struct image_store *s, const char *container_id, char **r
 		       eng_error_t *err);
 int image_rootfs_unmount(struct image_store *s, const char *container_id, eng_error_t *err);
 int image_rootfs_remove(struct image_store *s, const char *container_id, eng_error_t *err);
+/* The container's upper directory (docker diff, commit), and the diff/ directories of its
+ * image's layers, topmost first (NULL-terminated). Caller frees. */
+char *image_rootfs_upper_path(struct image_store *s, const char *container_id);
+char **image_rootfs_lower_paths(struct image_store *s, const char *container_id,
+				eng_error_t *err);
+/* Path of berth-untar (borrowed). */
+const char *image_store_untar_path(struct image_store *s);
 /* Size of the container's upper layer (SizeRw). */
 int64_t image_rootfs_size_rw(struct image_store *s, const char *container_id);
 /* Unpacked size of one layer, by chain ID ("sha256:..." or bare hex); 0 when unknown. */

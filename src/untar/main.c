@@ -1,6 +1,7 @@
 /* berth-untar: unpacks one layer stream into a directory it cannot leave.
  *
  *   berth-untar [--vfs] [--tee FILE] TARGET  < layer(.tar|.tar.gz|.tar.zst|...)
+ *   berth-untar --plain [--no-overwrite-dir-nondir] [--chown UID:GID] TARGET  < archive
  *
  * It chroot()s into TARGET first, so whatever the archive says ("..", absolute names, links
  * through symlinks) nothing is written outside it; libarchive's secure flags refuse those
@@ -12,7 +13,17 @@
  *
  * --tee FILE (opened before the chroot, must not exist) receives the uncompressed stream.
  * --vfs applies whiteouts by deleting (for a TARGET that holds a copy of the parent layer);
- * without it they become overlayfs whiteouts (0/0 char devices, trusted.overlay.opaque). */
+ * without it they become overlayfs whiteouts (0/0 char devices, trusted.overlay.opaque).
+ *
+ * --plain is docker cp's upload (PUT /containers/{id}/archive) into a directory of a
+ * container: ".wh." names are ordinary files and device nodes are refused (a 0/0 one would
+ * be a whiteout in the container's upper layer). --no-overwrite-dir-nondir refuses to
+ * replace a directory with a non-directory or the other way round; --chown gives every entry
+ * that owner instead of the archive's.
+ *
+ * The input is opened (and an external decompressor, if libarchive needs one, started) and
+ * glibc's iconv configuration loaded before the chroot: nothing from inside TARGET is ever
+ * executed or loaded (the CVE-2019-14271 class). */
 #include "../image/tarpath.h"
 #include "../common/digest.h"
 #include "../common/cleanup.h"
@@ -23,6 +34,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +54,8 @@ struct untar {
 	sha256_ctx *sha;
 	int tee_fd;
 	int vfs;
+	int plain, no_overwrite_dir_nondir;
+	long chown_uid, chown_gid; /* -1: keep the archive's */
 	json_t *written; /* names written by this layer (vfs opaque directories keep them) */
 	char buf[BUF_SIZE];
 	long long size;
@@ -263,7 +277,7 @@ static void extract_entry(struct untar *u, struct archive_entry *e)
 	if (!*clean)
 		return; /* the root directory itself keeps the layer directory's metadata */
 	check_no_symlink_parent(clean, name);
-	kind = tarpath_whiteout(clean, &target);
+	kind = u->plain ? TARPATH_PLAIN : tarpath_whiteout(clean, &target);
 	if (kind < 0)
 		die("refusing malformed whiteout: %s", name);
 	if (kind == TARPATH_SKIP)
@@ -282,8 +296,21 @@ static void extract_entry(struct untar *u, struct archive_entry *e)
 		check_no_symlink_parent(clean_link, link);
 		archive_entry_set_hardlink(e, clean_link);
 	}
-	if (type == AE_IFBLK || (type == AE_IFCHR && archive_entry_rdev(e) != 0))
+	if (type == AE_IFBLK || (type == AE_IFCHR && (u->plain || archive_entry_rdev(e) != 0)))
 		die("refusing device node: %s", name);
+	if (u->no_overwrite_dir_nondir) {
+		struct stat st;
+		if (lstat(clean, &st) == 0 && S_ISDIR(st.st_mode) && type != AE_IFDIR)
+			die("cannot overwrite directory \"/%s\" with non-directory \"%s\"", clean,
+			    name);
+		if (lstat(clean, &st) == 0 && !S_ISDIR(st.st_mode) && type == AE_IFDIR)
+			die("cannot overwrite non-directory \"/%s\" with directory \"%s\"", clean,
+			    name);
+	}
+	if (u->chown_uid >= 0) {
+		archive_entry_set_uid(e, u->chown_uid);
+		archive_entry_set_gid(e, u->chown_gid);
+	}
 	if (type == AE_IFCHR) {
 		/* a 0/0 character device is already an overlay whiteout */
 		make_whiteout(u, e, clean);
@@ -302,15 +329,34 @@ static void extract_entry(struct untar *u, struct archive_entry *e)
 		die("extracting %s: %s", name, archive_error_string(u->disk));
 }
 
+/* libarchive converts names between UTF-8 and the locale's charset with iconv; glibc reads
+ * its gconv configuration (and could dlopen a module it names) on first use, which must
+ * happen here, from the host's files, and not after the chroot. */
+static void load_iconv(void)
+{
+	static const char *pairs[][2] = {
+	    {"UTF-8", "ANSI_X3.4-1968"}, {"ANSI_X3.4-1968", "UTF-8"},
+	    {"UTF-8", "ISO-8859-1"},     {"ISO-8859-1", "UTF-8"},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+		iconv_t cd = iconv_open(pairs[i][0], pairs[i][1]);
+		if (cd != (iconv_t)-1)
+			iconv_close(cd);
+	}
+}
+
 static void usage(void)
 {
-	fputs("usage: berth-untar [--vfs] [--tee FILE] TARGET < layer\n", stderr);
+	fputs("usage: berth-untar [--vfs] [--tee FILE] TARGET < layer\n"
+	      "       berth-untar --plain [--no-overwrite-dir-nondir] [--chown UID:GID] TARGET < "
+	      "archive\n",
+	      stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct untar u = {.tee_fd = -1};
+	struct untar u = {.tee_fd = -1, .chown_uid = -1, .chown_gid = -1};
 	struct archive_entry *e;
 	const char *target = NULL;
 	char hex[65];
@@ -319,6 +365,15 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--vfs"))
 			u.vfs = 1;
+		else if (!strcmp(argv[i], "--plain"))
+			u.plain = 1;
+		else if (!strcmp(argv[i], "--no-overwrite-dir-nondir"))
+			u.no_overwrite_dir_nondir = 1;
+		else if (!strcmp(argv[i], "--chown") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%ld:%ld", &u.chown_uid, &u.chown_gid) != 2 ||
+			    u.chown_uid < 0 || u.chown_gid < 0)
+				usage();
+		}
 		else if (!strcmp(argv[i], "--tee") && i + 1 < argc) {
 			u.tee_fd = open(argv[++i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 			if (u.tee_fd < 0)
@@ -330,12 +385,13 @@ int main(int argc, char **argv)
 	}
 	if (!target)
 		usage();
+	u.sha = sha256_new();
+	u.written = json_object();
+	load_iconv();
+	open_streams(&u);
 	if (chdir(target) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		die("entering %s: %s", target, strerror(errno));
 	umask(022); /* for parents the archive does not list; listed entries keep their mode */
-	u.sha = sha256_new();
-	u.written = json_object();
-	open_streams(&u);
 	while ((r = archive_read_next_header(u.tar, &e)) == ARCHIVE_OK)
 		extract_entry(&u, e);
 	if (r != ARCHIVE_EOF)
