@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,22 +439,31 @@ int client_open(const char *method, const char *path, struct client_resp *r)
 	return 0;
 }
 
-int client_download(const char *path, int out_fd, long long *ret_bytes)
+int client_download(const char *path, const char *output, const char *what)
 {
+	_cleanup_close_ int fd = -1;
 	struct client_resp r;
 	char buf[65536];
 	ssize_t n;
 	int ret = 0;
 
-	if (ret_bytes)
-		*ret_bytes = 0;
+	if (!output && isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+		        "cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
+		return 1;
+	}
 	if (client_open("GET", path, &r) < 0)
 		return 1;
+	fd = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+	            : fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", what, output, strerror(errno));
+		client_resp_close(&r);
+		return 1;
+	}
 	while ((n = client_read(&r, buf, sizeof(buf))) > 0) {
-		if (ret_bytes)
-			*ret_bytes += n;
 		for (const char *p = buf; n > 0;) {
-			ssize_t w = write(out_fd, p, n);
+			ssize_t w = write(fd, p, n);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {

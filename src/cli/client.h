@@ -65,9 +65,11 @@ int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), voi
  * -1 after printing the error (the daemon's as docker does) with `r` closed. */
 int client_open(const char *method, const char *path, struct client_resp *r);
 
-/* GET `path` and copies the body to `out_fd` (save, export, cp to stdout); returns 0, or 1
- * after printing the error. *ret_bytes (may be NULL) counts what was copied. */
-int client_download(const char *path, int out_fd, long long *ret_bytes);
+/* Writes an archive from the daemon (save, export) to `output`, opened once the daemon has
+ * answered so an error leaves no file, or to stdout when NULL (refused on a terminal, as
+ * docker does). `what` starts the message when `output` cannot be opened. Returns 0, or 1
+ * after printing the error. */
+int client_download(const char *path, const char *output, const char *what);
 
 /* Percent-encodes for a query value; caller frees. */
 char *client_escape(const char *s);

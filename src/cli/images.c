@@ -214,17 +214,11 @@ int cmd_save(int argc, char **argv)
 	    {0}};
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_free_ char *path = strdup("/images/get?");
-	_cleanup_close_ int fd = -1;
 	int ret;
 
 	CLI_PARSE(&save_ctx, argc, argv, opts, false, &args);
 	if ((ret = cli_check_args(&save_ctx, args, 1, -1)))
 		return ret;
-	if (!output && isatty(STDOUT_FILENO)) {
-		fprintf(stderr,
-		        "cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
-		return 1;
-	}
 	for (char **a = args; *a; a++) {
 		_cleanup_free_ char *en = client_escape(*a);
 		char *np = NULL;
@@ -233,16 +227,8 @@ int cmd_save(int argc, char **argv)
 		free(path);
 		path = np;
 	}
-	if (output) {
-		fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fprintf(stderr,
-			        "failed to save image: unable to validate output path: %s: %s\n",
-			        output, strerror(errno));
-			return 1;
-		}
-	}
-	return client_download(path, fd >= 0 ? fd : STDOUT_FILENO, NULL);
+	return client_download(path, output,
+	                       "failed to save image: unable to validate output path");
 }
 
 static const struct cli_cmd_ctx import_ctx = {"import",
