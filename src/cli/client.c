@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,11 +201,13 @@ static int start(const char *method, const char *path, const char *ctype, const 
 	r->fd = -1;
 	if ((r->fd = connect_daemon()) < 0)
 		return -1;
-	if (send_head(r->fd, method, path, ctype, body || ctype ? (long long)len : 0, extra) < 0 ||
-	    (len && write_all(r->fd, body, len) < 0)) {
+	if (send_head(r->fd, method, path, ctype, body || ctype ? (long long)len : 0, extra) < 0) {
 		fprintf(stderr, "error during connect: %s\n", strerror(errno));
 		return -1;
 	}
+	/* the daemon may answer (404) and close before reading the body: its answer counts */
+	if (len && write_all(r->fd, body, len) < 0)
+		shutdown(r->fd, SHUT_WR);
 	return read_head(r);
 }
 
@@ -395,6 +398,103 @@ json_t *client_json(const char *method, const char *path, json_t *body, int *ret
 	if (!out)
 		out = json_null();
 	return out;
+}
+
+json_t *client_call(const char *method, const char *path, json_t *body)
+{
+	_cleanup_free_ char *msg = NULL;
+	int status;
+	json_t *j = client_json(method, path, body, &status, &msg);
+
+	if (!j && msg)
+		fprintf(stderr, "Error response from daemon: %s\n", msg);
+	return j;
+}
+
+int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), void *arg)
+{
+	char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+	int ret = 0;
+
+	while (!ret && (n = client_read(r, buf + len, sizeof(buf) - len - 1)) > 0) {
+		len += n;
+		buf[len] = 0;
+		char *line = buf, *nl;
+		while (!ret && (nl = strchr(line, '\n'))) {
+			*nl = 0;
+			json_t *v = json_loads(line, JSON_DECODE_ANY, NULL);
+			if (v)
+				ret = fn(v, arg);
+			json_decref(v);
+			line = nl + 1;
+		}
+		len = strlen(line);
+		memmove(buf, line, len + 1);
+		if (len >= sizeof(buf) - 1)
+			len = 0; /* a line longer than the buffer: drop it */
+	}
+	return ret;
+}
+
+int client_open(const char *method, const char *path, struct client_resp *r)
+{
+	if (client_request(method, path, NULL, NULL, 0, r) < 0) {
+		client_resp_close(r);
+		return -1;
+	}
+	if (r->status >= 400) {
+		_cleanup_free_ char *msg = client_error_message(r);
+		fprintf(stderr, "Error response from daemon: %s\n", msg);
+		client_resp_close(r);
+		return -1;
+	}
+	return 0;
+}
+
+int client_download(const char *path, const char *output, const char *what)
+{
+	_cleanup_close_ int fd = -1;
+	struct client_resp r;
+	char buf[65536];
+	ssize_t n;
+	int ret = 0;
+
+	if (!output && isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+		        "cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
+		return 1;
+	}
+	if (client_open("GET", path, &r) < 0)
+		return 1;
+	fd = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+	            : fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", what, output, strerror(errno));
+		client_resp_close(&r);
+		return 1;
+	}
+	while ((n = client_read(&r, buf, sizeof(buf))) > 0) {
+		for (const char *p = buf; n > 0;) {
+			ssize_t w = write(fd, p, n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				fprintf(stderr, "write: %s\n", strerror(errno));
+				client_resp_close(&r);
+				return 1;
+			}
+			p += w;
+			n -= w;
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "error reading the response from the daemon\n");
+		ret = 1;
+	}
+	client_resp_close(&r);
+	return ret;
 }
 
 char *client_escape(const char *s)

@@ -56,5 +56,23 @@ json_t *client_json(const char *method, const char *path, json_t *body, int *ret
 /* An X-Registry-Auth value sent with every following request (NULL: none). */
 void client_set_registry_auth(const char *value);
 
+/* client_json for commands: the daemon's error is printed as the docker CLI does
+ * ("Error response from daemon: ..."). Returns a new reference or NULL. */
+json_t *client_call(const char *method, const char *path, json_t *body);
+
+/* Calls `fn` for each newline-delimited JSON value of a streamed body (events, stats,
+ * progress) until the body ends or `fn` returns non-zero; returns that value, 0 at the end. */
+int client_each_json(struct client_resp *r, int (*fn)(json_t *v, void *arg), void *arg);
+
+/* client_request without a body for a streamed answer: 0 with the body to read from `r`, or
+ * -1 after printing the error (the daemon's as docker does) with `r` closed. */
+int client_open(const char *method, const char *path, struct client_resp *r);
+
+/* Writes an archive from the daemon (save, export) to `output`, opened once the daemon has
+ * answered so an error leaves no file, or to stdout when NULL (refused on a terminal, as
+ * docker does). `what` starts the message when `output` cannot be opened. Returns 0, or 1
+ * after printing the error. */
+int client_download(const char *path, const char *output, const char *what);
+
 /* Percent-encodes for a query value; caller frees. */
 char *client_escape(const char *s);

@@ -1,5 +1,6 @@
 #include "containers.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include "client.h"
 #include "format.h"
 #include "opts.h"
+#include "prune.h"
+#include "session.h"
+#include "values.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/jsonutil.h"
@@ -17,50 +21,24 @@
 
 /* ---- shared helpers ---- */
 
-/* {"key": {"value": true}} from repeated --filter key=value, docker's wire format. NULL
- * after printing the error for a filter without '='. */
-static char *filters_query(char **filters)
-{
-	_cleanup_json_ json_t *f = json_object();
-	_cleanup_free_ char *dump = NULL;
-
-	if (!filters)
-		return strdup("");
-	for (char **p = filters; *p; p++) {
-		char *eq = strchr(*p, '=');
-		if (!eq) {
-			fprintf(stderr, "bad format of filter (expected name=value)\n");
-			return NULL;
-		}
-		_cleanup_free_ char *k = strndup(*p, eq - *p);
-		json_t *vals = json_object_get(f, k);
-		if (!vals)
-			json_object_set_new(f, k, vals = json_object());
-		json_object_set_new(vals, eq + 1, json_true());
-	}
-	dump = json_dumps(f, JSON_COMPACT);
-	return client_escape(dump);
-}
-
-/* Simple request on a container; prints the daemon error and returns -1 on failure. */
-static int container_post(const char *method, const char *name, const char *suffix)
+/* A request on /containers/NAME<suffix>; the decoded answer (new reference), or NULL after
+ * printing the daemon's error. */
+static json_t *container_call(const char *method, const char *name, const char *suffix,
+                              json_t *body)
 {
 	_cleanup_free_ char *path = NULL, *en = client_escape(name);
-	json_t *j;
-	char *msg = NULL;
-	int status;
 
 	if (asprintf(&path, "/containers/%s%s", en, suffix) < 0)
-		return -1;
-	j = client_json(method, path, NULL, &status, &msg);
-	if (!j) {
-		if (msg)
-			fmt_daemon_error(msg);
-		free(msg);
-		return -1;
-	}
+		return NULL;
+	return client_call(method, path, body);
+}
+
+static int container_post(const char *method, const char *name, const char *suffix)
+{
+	json_t *j = container_call(method, name, suffix, NULL);
+
 	json_decref(j);
-	return 0;
+	return j ? 0 : -1;
 }
 
 int containers_confirm(const char *warning)
@@ -102,39 +80,6 @@ static char *ports_string(json_t *ports)
 		out = n;
 	}
 	return TAKE_PTR(out);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *join_keys(json_t *obj, const char *sep, bool with_values)
-{
-	size_t n = json_object_size(obj), i = 0, len = 1;
-	const char *k;
-	json_t *v;
-	char **keys = calloc(n + 1, sizeof(char *));
-
-	json_object_foreach(obj, k, v)
-	{
-		if (with_values && json_is_string(v)) {
-			if (asprintf(&keys[i], "%s=%s", k, json_string_value(v)) < 0)
-				keys[i] = strdup(k);
-		} else
-			keys[i] = strdup(k);
-		len += strlen(keys[i]) + strlen(sep);
-		i++;
-	}
-	qsort(keys, n, sizeof(char *), cmp_str);
-	char *out = calloc(1, len);
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(out, sep);
-		strcat(out, keys[i]);
-	}
-	strv_free(keys);
-	return out;
 }
 
 static const char *strip_slash(const char *name)
@@ -224,9 +169,9 @@ static json_t *ps_row(json_t *c, bool trunc)
 	ports = ports_string(json_object_get(c, "Ports"));
 	names = names_string(json_object_get(c, "Names"), trunc);
 	image = image_string(c, trunc);
-	labels = join_keys(json_object_get(c, "Labels"), ",", true);
+	labels = fmt_join_keys(json_object_get(c, "Labels"), ",", true);
 	mounts = mounts_string(mlist, trunc);
-	nets = join_keys(json_object_get(json_object_get(c, "NetworkSettings"), "Networks"), ",",
+	nets = fmt_join_keys(json_object_get(json_object_get(c, "NetworkSettings"), "Networks"), ",",
 	                 false);
 	json_array_foreach(mlist, i, m) if (json_str(m, "Driver") &&
 	                                    !strcmp(json_str(m, "Driver"), "local")) nlocal++;
@@ -289,7 +234,7 @@ int cmd_ps(int argc, char **argv)
 	CLI_PARSE(&ps_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&ps_ctx, args, 0, 0)))
 		return r;
-	if (!(fq = filters_query(filters)))
+	if (!(fq = cli_filters_query(filters, NULL, NULL)))
 		return 125;
 	if (latest)
 		last = 1;
@@ -442,26 +387,6 @@ int cmd_container_inspect(int argc, char **argv)
 
 static const struct cli_cmd_ctx logs_ctx = {"logs", "logs [OPTIONS] CONTAINER"};
 
-static int time_arg(const char *flag, const char *v, char out[48])
-{
-	int64_t ns;
-
-	if (!v) {
-		out[0] = 0;
-		return 0;
-	}
-	if (parse_time_filter(v, now_ns(), &ns) < 0) {
-		fprintf(
-		    stderr,
-		    "invalid value for \"%s\": failed to parse value as time or duration: \"%s\"\n",
-		    flag, v);
-		return -1;
-	}
-	snprintf(out, 48, "%lld.%09lld", (long long)(ns / 1000000000LL),
-	         (long long)(ns % 1000000000LL));
-	return 0;
-}
-
 int cmd_logs(int argc, char **argv)
 {
 	bool follow = false, timestamps = false, details = false;
@@ -485,7 +410,7 @@ int cmd_logs(int argc, char **argv)
 	CLI_PARSE(&logs_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&logs_ctx, args, 1, 1)))
 		return r;
-	if (time_arg("since", since, s_since) < 0 || time_arg("until", until, s_until) < 0)
+	if (cli_time_arg("since", since, s_since) < 0 || cli_time_arg("until", until, s_until) < 0)
 		return 1;
 	en = client_escape(args[0]);
 	if (asprintf(&path, "/containers/%s/json", en) < 0)
@@ -504,52 +429,12 @@ int cmd_logs(int argc, char **argv)
 	             en, follow, timestamps, details, et, *s_since ? "&since=" : "", s_since,
 	             *s_until ? "&until=" : "", s_until) < 0)
 		return 1;
-	if (client_request("GET", path, NULL, NULL, 0, &resp) < 0) {
-		client_resp_close(&resp);
+	if (client_open("GET", path, &resp) < 0)
 		return 1;
-	}
-	if (resp.status >= 400) {
-		_cleanup_free_ char *m = client_error_message(&resp);
-		fmt_daemon_error(m);
-		client_resp_close(&resp);
-		return 1;
-	}
-	/* demultiplex here rather than through run.c: logs may arrive in any chunking */
-	unsigned char hdr[8];
-	size_t hlen = 0, left = 0;
-	FILE *out = stdout;
-	for (;;) {
-		ssize_t n = client_read(&resp, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		if (tty) {
-			fwrite(buf, 1, n, stdout);
-			fflush(stdout);
-			continue;
-		}
-		for (char *p = buf; n > 0;) {
-			if (left == 0) {
-				size_t k = 8 - hlen < (size_t)n ? 8 - hlen : (size_t)n;
-				memcpy(hdr + hlen, p, k);
-				hlen += k;
-				p += k;
-				n -= k;
-				if (hlen < 8)
-					break;
-				hlen = 0;
-				out = hdr[0] == 2 ? stderr : stdout;
-				left = (size_t)hdr[4] << 24 | hdr[5] << 16 | hdr[6] << 8 | hdr[7];
-				continue;
-			}
-			size_t k = left < (size_t)n ? left : (size_t)n;
-			fwrite(p, 1, k, out);
-			p += k;
-			n -= k;
-			left -= k;
-		}
-		fflush(stdout);
-		fflush(stderr);
-	}
+	struct demux d = {.tty = tty};
+	ssize_t n;
+	while ((n = client_read(&resp, buf, sizeof(buf))) > 0)
+		demux_feed(&d, buf, n);
 	client_resp_close(&resp);
 	return 0;
 }
@@ -793,40 +678,231 @@ static const struct cli_cmd_ctx cprune_ctx = {"container prune", "container prun
 
 int cmd_container_prune(int argc, char **argv)
 {
-	bool force = false;
-	_cleanup_strv_ char **filters = NULL, **args = NULL;
-	const struct cli_opt opts[] = {
-	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
-	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	_cleanup_free_ char *fq = NULL, *path = NULL, *msg = NULL;
-	_cleanup_json_ json_t *j = NULL;
-	char sz[32];
-	int status, r;
+	static const struct prune_spec spec = {
+	    .kind = "containers",
+	    .warning = "WARNING! This will remove all stopped containers.",
+	    .total = true};
+	return prune_command(&cprune_ctx, argc, argv, &spec);
+}
 
-	CLI_PARSE(&cprune_ctx, argc, argv, opts, false, &args);
-	if ((r = cli_check_args(&cprune_ctx, args, 0, 0)))
+/* ---- pause / unpause / port / update ---- */
+
+static const struct cli_cmd_ctx pause_ctx = {"pause", "pause CONTAINER [CONTAINER...]"};
+static const struct cli_cmd_ctx unpause_ctx = {"unpause", "unpause CONTAINER [CONTAINER...]"};
+
+static int simple_action(const struct cli_cmd_ctx *ctx, const char *suffix, int argc,
+                         char **argv)
+{
+	_cleanup_strv_ char **args = NULL;
+	int r;
+
+	CLI_PARSE(ctx, argc, argv, NULL, false, &args);
+	if ((r = cli_check_args(ctx, args, 1, -1)))
 		return r;
-	if (!(fq = filters_query(filters)))
-		return 125;
-	if (!force && !containers_confirm("WARNING! This will remove all stopped containers."))
+	return each_container(args, "POST", suffix);
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	return simple_action(&pause_ctx, "/pause", argc, argv);
+}
+
+int cmd_unpause(int argc, char **argv)
+{
+	return simple_action(&unpause_ctx, "/unpause", argc, argv);
+}
+
+static int cmp_natural(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* net.JoinHostPort */
+static char *host_port(json_t *binding)
+{
+	const char *ip = json_str(binding, "HostIp") ? json_str(binding, "HostIp") : "";
+	const char *port = json_str(binding, "HostPort") ? json_str(binding, "HostPort") : "";
+	char *out = NULL;
+
+	if (asprintf(&out, strchr(ip, ':') ? "[%s]:%s" : "%s:%s", ip, port) < 0)
+		return NULL;
+	return out;
+}
+
+static const struct cli_cmd_ctx port_ctx = {"port", "port CONTAINER [PRIVATE_PORT[/PROTO]]"};
+
+int cmd_port(int argc, char **argv)
+{
+	_cleanup_strv_ char **args = NULL, **out = NULL;
+	_cleanup_json_ json_t *c = NULL;
+	_cleanup_free_ char *want = NULL;
+	const char *key;
+	json_t *bindings, *b;
+	size_t i;
+	int r;
+
+	CLI_PARSE(&port_ctx, argc, argv, NULL, false, &args);
+	if ((r = cli_check_args(&port_ctx, args, 1, 2)))
+		return r;
+	if (args[1]) {
+		char *end;
+		unsigned long p = strtoul(args[1], &end, 10);
+		int n = (int)strcspn(args[1], "/");
+		if (end == args[1] || (*end && *end != '/') || p > 65535) {
+			fprintf(stderr,
+			        "Error: invalid port (%.*s): strconv.ParseUint: parsing \"%.*s\": %s\n",
+			        n, args[1], n, args[1],
+			        end - args[1] == n ? "value out of range" : "invalid syntax");
+			return 1;
+		}
+		if (asprintf(&want, "%s%s", args[1], *end ? "" : "/tcp") < 0)
+			return 1;
+	}
+	if (!(c = container_call("GET", args[0], "/json", NULL)))
+		return 1;
+	json_t *ports = json_object_get(json_object_get(c, "NetworkSettings"), "Ports");
+	json_object_foreach(ports, key, bindings)
+	{
+		if (want && strcmp(key, want))
+			continue;
+		json_array_foreach(bindings, i, b)
+		{
+			_cleanup_free_ char *hp = host_port(b), *line = NULL;
+			if (want)
+				out = strv_push(out, hp);
+			else if (asprintf(&line, "%s -> %s", key, hp) > 0)
+				out = strv_push(out, line);
+		}
+	}
+	if (want && !out) {
+		fprintf(stderr, "Error: No public port '%s' published for %s\n", args[1], args[0]);
+		return 1;
+	}
+	if (!out)
 		return 0;
-	if (asprintf(&path, "/containers/prune%s%s", *fq ? "?filters=" : "", fq) < 0)
-		return 1;
-	if (!(j = client_json("POST", path, NULL, &status, &msg))) {
-		if (msg)
-			fmt_daemon_error(msg);
-		return 1;
-	}
-	json_t *del = json_object_get(j, "ContainersDeleted");
-	if (json_array_size(del)) {
-		size_t i;
-		json_t *id;
-		printf("Deleted Containers:\n");
-		json_array_foreach(del, i, id) printf("%s\n", json_string_value(id));
-		printf("\n");
-	}
-	fmt_size(json_int(j, "SpaceReclaimed", 0), sz);
-	printf("Total reclaimed space: %s\n", sz);
+	qsort(out, strv_len(out), sizeof(char *), cmp_natural); /* out is nonnull for qsort */
+	for (char **l = out; *l; l++)
+		printf("%s\n", *l);
 	return 0;
+}
+
+/* docker update's resource flags and the HostConfig field each sets. */
+enum update_kind { UPD_INT, UPD_SIZE, UPD_SWAP, UPD_CPUS, UPD_STRING };
+static const struct {
+	const char *flag;
+	char sname;
+	const char *field;
+	enum update_kind kind;
+	const char *help;
+} update_flags[] = {
+    {"blkio-weight", 0, "BlkioWeight", UPD_INT,
+     "Block IO (relative weight), between 10 and 1000, or 0 to disable"},
+    {"cpu-period", 0, "CpuPeriod", UPD_INT, "Limit CPU CFS (Completely Fair Scheduler) period"},
+    {"cpu-quota", 0, "CpuQuota", UPD_INT, "Limit CPU CFS (Completely Fair Scheduler) quota"},
+    {"cpu-shares", 'c', "CpuShares", UPD_INT, "CPU shares (relative weight)"},
+    {"cpus", 0, "NanoCpus", UPD_CPUS, "Number of CPUs"},
+    {"cpuset-cpus", 0, "CpusetCpus", UPD_STRING, "CPUs in which to allow execution (0-3, 0,1)"},
+    {"cpuset-mems", 0, "CpusetMems", UPD_STRING, "MEMs in which to allow execution (0-3, 0,1)"},
+    {"memory", 'm', "Memory", UPD_SIZE, "Memory limit"},
+    {"memory-reservation", 0, "MemoryReservation", UPD_SIZE, "Memory soft limit"},
+    {"memory-swap", 0, "MemorySwap", UPD_SWAP,
+     "Swap limit equal to memory plus swap: -1 to enable unlimited swap"},
+    {"pids-limit", 0, "PidsLimit", UPD_INT,
+     "Tune container pids limit (set -1 for unlimited)"},
+};
+#define N_UPDATE (sizeof(update_flags) / sizeof(update_flags[0]))
+
+/* One flag's value into the body; prints pflag's message and returns 125 when it is bad. */
+static int update_value(const struct cli_cmd_ctx *ctx, size_t i, const char *v, json_t *body)
+{
+	char shown[64], *end;
+	int64_t n;
+	double d;
+
+	if (update_flags[i].sname)
+		snprintf(shown, sizeof(shown), "-%c, --%s", update_flags[i].sname,
+		         update_flags[i].flag);
+	else
+		snprintf(shown, sizeof(shown), "--%s", update_flags[i].flag);
+	switch (update_flags[i].kind) {
+	case UPD_STRING:
+		json_object_set_new(body, update_flags[i].field, json_string(v));
+		return 0;
+	case UPD_INT: /* parsed by cli_parse */
+		return 0;
+	case UPD_SWAP:
+	case UPD_SIZE:
+		if (update_flags[i].kind == UPD_SWAP && !strcmp(v, "-1"))
+			n = -1;
+		else if (parse_size(v, &n) < 0)
+			return cli_usage_error(
+			    ctx, "invalid argument \"%s\" for \"%s\" flag: invalid size: '%s'", v,
+			    shown, v);
+		break;
+	case UPD_CPUS:
+		d = strtod(v, &end);
+		if (!*v || *end || d < 0)
+			return cli_usage_error(ctx,
+			                       "invalid argument \"%s\" for \"%s\" flag: failed to "
+			                       "parse %s as a rational number",
+			                       v, shown, v);
+		n = (int64_t)(d * 1e9 + 0.5);
+		break;
+	}
+	json_object_set_new(body, update_flags[i].field, json_integer(n));
+	return 0;
+}
+
+static const struct cli_cmd_ctx update_ctx = {"update",
+                                              "update [OPTIONS] CONTAINER [CONTAINER...]"};
+
+int cmd_update(int argc, char **argv)
+{
+	const char *vals[N_UPDATE] = {0}, *restart = NULL;
+	long long ints[N_UPDATE];
+	struct cli_opt opts[N_UPDATE + 2] = {0};
+	_cleanup_strv_ char **args = NULL, **warns = NULL;
+	_cleanup_json_ json_t *body = json_object();
+	int r, failed = 0;
+
+	for (size_t i = 0; i < N_UPDATE; i++) {
+		bool is_int = update_flags[i].kind == UPD_INT;
+		ints[i] = LLONG_MIN; /* not given */
+		opts[i] = (struct cli_opt){update_flags[i].flag, update_flags[i].sname,
+		                           is_int ? OPT_INT : OPT_STRING,
+		                           is_int ? (void *)&ints[i] : (void *)&vals[i],
+		                           update_flags[i].help};
+	}
+	opts[N_UPDATE] = (struct cli_opt){"restart", 0, OPT_STRING, &restart,
+	                                  "Restart policy to apply when a container exits"};
+	CLI_PARSE(&update_ctx, argc, argv, opts, false, &args);
+	for (size_t i = 0; i < N_UPDATE; i++) {
+		if (vals[i] && (r = update_value(&update_ctx, i, vals[i], body)))
+			return r;
+		if (ints[i] != LLONG_MIN)
+			json_object_set_new(body, update_flags[i].field, json_integer(ints[i]));
+	}
+	if ((r = cli_check_args(&update_ctx, args, 1, -1)))
+		return r;
+	if (restart && cli_restart_policy(restart, body) < 0)
+		return 1;
+	if (!json_object_size(body)) {
+		fprintf(stderr, "you must provide one or more flags when using this command\n");
+		return 1;
+	}
+	for (char **a = args; *a; a++) {
+		_cleanup_json_ json_t *j = container_call("POST", *a, "/update", body);
+		size_t i;
+		json_t *w;
+		if (!j) {
+			failed = 1;
+			continue;
+		}
+		printf("%s\n", *a);
+		json_array_foreach(json_object_get(j, "Warnings"), i, w)
+		    warns = strv_push(warns, json_string_value(w));
+	}
+	for (char **w = warns; w && *w; w++)
+		printf("%s\n", *w);
+	return failed;
 }

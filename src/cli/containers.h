@@ -14,6 +14,10 @@ int cmd_rename(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_container_prune(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_port(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 
 /* Shared by image inspect: prints `objs` (a JSON array) as docker inspect does, through the
  * template when `format` is set. Returns 0 or 1. */

@@ -438,49 +438,15 @@ int cmd_export(int argc, char **argv)
 	    {"output", 'o', OPT_STRING, &output, "Write to a file, instead of STDOUT"}, {0}};
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_free_ char *url = NULL, *ec = NULL;
-	_cleanup_close_ int fd = -1;
-	struct client_resp r;
-	char buf[65536];
-	ssize_t n;
 	int rc;
 
 	CLI_PARSE(&export_ctx, argc, argv, opts, false, &args);
 	if ((rc = cli_check_args(&export_ctx, args, 1, 1)))
 		return rc;
-	if (!output && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "cowardly refusing to save to a terminal. Use the -o flag or "
-				"redirect\n");
-		return 1;
-	}
 	ec = client_escape(args[0]);
 	if (asprintf(&url, "/containers/%s/export", ec) < 0)
 		return 1;
-	if (client_request("GET", url, NULL, NULL, 0, &r) < 0) {
-		client_resp_close(&r);
-		return 1;
-	}
-	if (r.status >= 400) {
-		rc = daemon_error(&r);
-		client_resp_close(&r);
-		return rc;
-	}
-	fd = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : dup(1);
-	if (fd < 0) {
-		fprintf(stderr, "failed to export container: %s: %s\n", output, strerror(errno));
-		client_resp_close(&r);
-		return 1;
-	}
-	rc = 0;
-	while ((n = client_read(&r, buf, sizeof(buf))) > 0)
-		if (write(fd, buf, (size_t)n) != n) {
-			fprintf(stderr, "write: %s\n", strerror(errno));
-			rc = 1;
-			break;
-		}
-	if (n < 0)
-		rc = 1;
-	client_resp_close(&r);
-	return rc;
+	return client_download(url, output, "failed to export container");
 }
 
 static const struct cli_cmd_ctx diff_ctx = {"diff", "diff CONTAINER"};

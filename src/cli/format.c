@@ -1,11 +1,13 @@
 #include "format.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../common/cleanup.h"
+#include "../common/strv.h"
 
 /* ---- small growable string ---- */
 
@@ -484,7 +486,7 @@ fail:
 
 /* ---- units ---- */
 
-void fmt_size(double size, char out[32])
+void fmt_size_prec(double size, int prec, char out[32])
 {
 	static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
 	int i = 0;
@@ -493,7 +495,24 @@ void fmt_size(double size, char out[32])
 		size /= 1000.0;
 		i++;
 	}
-	snprintf(out, 32, "%.3g%s", size, units[i]);
+	snprintf(out, 32, "%.*g%s", prec, size, units[i]);
+}
+
+void fmt_size(double size, char out[32])
+{
+	fmt_size_prec(size, 3, out);
+}
+
+void fmt_bytes(double size, char out[32])
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	int i = 0;
+
+	while (size >= 1024.0 && i < 5) {
+		size /= 1024.0;
+		i++;
+	}
+	snprintf(out, 32, "%.4g%s", size, units[i]);
 }
 
 void fmt_duration(int64_t secs, char out[48])
@@ -608,6 +627,34 @@ void fmt_short_id(const char *id, char out[13])
 	if (!strncmp(id, "sha256:", 7))
 		id += 7;
 	snprintf(out, 13, "%s", id);
+}
+
+char *fmt_join_keys(json_t *obj, const char *sep, bool with_values)
+{
+	size_t n = json_object_size(obj), i = 0, len = 1;
+	const char *k;
+	json_t *v;
+	char **keys = calloc(n + 1, sizeof(char *));
+
+	json_object_foreach(obj, k, v)
+	{
+		if (with_values && json_is_string(v)) {
+			if (asprintf(&keys[i], "%s=%s", k, json_string_value(v)) < 0)
+				keys[i] = strdup(k);
+		} else
+			keys[i] = strdup(k);
+		len += strlen(keys[i]) + strlen(sep);
+		i++;
+	}
+	qsort(keys, n, sizeof(char *), cmp_str);
+	char *out = calloc(1, len);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(out, sep);
+		strcat(out, keys[i]);
+	}
+	strv_free(keys);
+	return out;
 }
 
 void fmt_daemon_error(const char *msg)

@@ -34,6 +34,10 @@ int fmt_rows(const char *fmt, const char *def, json_t *headers, json_t *rows);
 
 /* "4.26MB" (units.HumanSizeWithPrecision(size, 3)) into out[32]. */
 void fmt_size(double size, char out[32]);
+/* The same with `prec` significant digits (units.HumanSize is 4). */
+void fmt_size_prec(double size, int prec, char out[32]);
+/* "1.5MiB" (units.BytesSize) into out[32]. */
+void fmt_bytes(double size, char out[32]);
 /* "5 seconds", "About a minute" (units.HumanDuration) from seconds into out[48]. */
 void fmt_duration(int64_t secs, char out[48]);
 /* "5 seconds ago" for a unix time. */
@@ -47,6 +51,11 @@ char *fmt_ellipsis(const char *s, size_t width);
 char *fmt_quote(const char *s);
 /* First 12 characters of an ID without its "sha256:" prefix, into out[13]. */
 void fmt_short_id(const char *id, char out[13]);
+
+/* The keys of a JSON object (as k=v for string values when `with_values`), sorted and
+ * joined by `sep`; caller frees. */
+#include <stdbool.h>
+char *fmt_join_keys(json_t *obj, const char *sep, bool with_values);
 
 /* "Error response from daemon: <msg>" on stderr. */
 void fmt_daemon_error(const char *msg);

@@ -13,6 +13,8 @@
 #include "containers.h"
 #include "format.h"
 #include "opts.h"
+#include "prune.h"
+#include "values.h"
 #include "run.h"
 #include "../common/cleanup.h"
 #include "../common/jsonutil.h"
@@ -31,35 +33,6 @@ static void split_ref(const char *ref, char **ret_repo, char **ret_tag)
 		*ret_repo = strdup(ref);
 		*ret_tag = NULL;
 	}
-}
-
-static char *filters_json(char **filters, const char *reference)
-{
-	_cleanup_json_ json_t *f = json_object();
-	_cleanup_free_ char *dump = NULL;
-
-	for (char **p = filters; p && *p; p++) {
-		char *eq = strchr(*p, '=');
-		if (!eq) {
-			fprintf(stderr, "bad format of filter (expected name=value)\n");
-			return NULL;
-		}
-		_cleanup_free_ char *k = strndup(*p, eq - *p);
-		json_t *vals = json_object_get(f, k);
-		if (!vals)
-			json_object_set_new(f, k, vals = json_object());
-		json_object_set_new(vals, eq + 1, json_true());
-	}
-	if (reference) {
-		json_t *vals = json_object_get(f, "reference");
-		if (!vals)
-			json_object_set_new(f, "reference", vals = json_object());
-		json_object_set_new(vals, reference, json_true());
-	}
-	if (!json_object_size(f))
-		return strdup("");
-	dump = json_dumps(f, JSON_COMPACT);
-	return client_escape(dump);
 }
 
 static int print_daemon_error(char *msg)
@@ -126,7 +99,7 @@ int cmd_images(int argc, char **argv)
 	CLI_PARSE(&images_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&images_ctx, args, 0, 1)))
 		return r;
-	if (!(fq = filters_json(filters, args[0])))
+	if (!(fq = cli_filters_query(filters, "reference", args[0])))
 		return 125;
 	if (asprintf(&path, "/images/json?all=%d%s%s", all, *fq ? "&filters=" : "", fq) < 0)
 		return 1;
@@ -241,20 +214,11 @@ int cmd_save(int argc, char **argv)
 	    {0}};
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_free_ char *path = strdup("/images/get?");
-	_cleanup_close_ int fd = -1;
-	struct client_resp r;
-	char buf[65536];
-	ssize_t n;
 	int ret;
 
 	CLI_PARSE(&save_ctx, argc, argv, opts, false, &args);
 	if ((ret = cli_check_args(&save_ctx, args, 1, -1)))
 		return ret;
-	if (!output && isatty(STDOUT_FILENO)) {
-		fprintf(stderr,
-		        "cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
-		return 1;
-	}
 	for (char **a = args; *a; a++) {
 		_cleanup_free_ char *en = client_escape(*a);
 		char *np = NULL;
@@ -263,47 +227,8 @@ int cmd_save(int argc, char **argv)
 		free(path);
 		path = np;
 	}
-	if (client_request("GET", path, NULL, NULL, 0, &r) < 0) {
-		client_resp_close(&r);
-		return 1;
-	}
-	if (r.status >= 400) {
-		ret = print_daemon_error(client_error_message(&r));
-		client_resp_close(&r);
-		return ret;
-	}
-	if (output) {
-		fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fprintf(stderr,
-			        "failed to save image: unable to validate output path: %s: %s\n",
-			        output, strerror(errno));
-			client_resp_close(&r);
-			return 1;
-		}
-	}
-	ret = 0;
-	while ((n = client_read(&r, buf, sizeof(buf))) > 0) {
-		const char *p = buf;
-		while (n > 0) {
-			ssize_t w = write(fd >= 0 ? fd : STDOUT_FILENO, p, n);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				fprintf(stderr, "write: %s\n", strerror(errno));
-				client_resp_close(&r);
-				return 1;
-			}
-			p += w;
-			n -= w;
-		}
-	}
-	if (n < 0) {
-		fprintf(stderr, "error reading the image archive from the daemon\n");
-		ret = 1;
-	}
-	client_resp_close(&r);
-	return ret;
+	return client_download(path, output,
+	                       "failed to save image: unable to validate output path");
 }
 
 static const struct cli_cmd_ctx import_ctx = {"import",
@@ -551,49 +476,15 @@ static const struct cli_cmd_ctx iprune_ctx = {"image prune", "image prune [OPTIO
 
 int cmd_image_prune(int argc, char **argv)
 {
-	bool force = false, all = false;
-	_cleanup_strv_ char **filters = NULL, **args = NULL;
-	const struct cli_opt opts[] = {
-	    {"all", 'a', OPT_BOOL, &all, "Remove all unused images, not just dangling ones"},
-	    {"filter", 0, OPT_LIST, &filters, "Provide filter values (e.g. \"until=<timestamp>\")"},
-	    {"force", 'f', OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	_cleanup_free_ char *fq = NULL, *path = NULL, *msg = NULL;
-	_cleanup_json_ json_t *j = NULL;
-	char sz[32];
-	int status, r;
-
-	CLI_PARSE(&iprune_ctx, argc, argv, opts, false, &args);
-	if ((r = cli_check_args(&iprune_ctx, args, 0, 0)))
-		return r;
-	filters = strv_push(filters, all ? "dangling=false" : "dangling=true");
-	if (!(fq = filters_json(filters, NULL)))
-		return 125;
-	if (!force && !containers_confirm(all ? "WARNING! This will remove all images without at "
-	                                        "least one container associated to them."
-	                                      : "WARNING! This will remove all dangling images."))
-		return 0;
-	if (asprintf(&path, "/images/prune?filters=%s", fq) < 0)
-		return 1;
-	if (!(j = client_json("POST", path, NULL, &status, &msg)))
-		return print_daemon_error(TAKE_PTR(msg));
-	json_t *del = json_object_get(j, "ImagesDeleted");
-	if (json_array_size(del)) {
-		size_t i;
-		json_t *e;
-		printf("Deleted Images:\n");
-		json_array_foreach(del, i, e)
-		{
-			if (json_str(e, "Untagged"))
-				printf("untagged: %s\n", json_str(e, "Untagged"));
-			if (json_str(e, "Deleted"))
-				printf("deleted: %s\n", json_str(e, "Deleted"));
-		}
-		printf("\n");
-	}
-	fmt_size(json_int(j, "SpaceReclaimed", 0), sz);
-	printf("Total reclaimed space: %s\n", sz);
-	return 0;
+	static const struct prune_spec spec = {
+	    .kind = "images",
+	    .warning = "WARNING! This will remove all dangling images.",
+	    .all_warning = "WARNING! This will remove all images without at least one container "
+	                   "associated to them.",
+	    .filter = "dangling=true",
+	    .all_filter = "dangling=false",
+	    .total = true};
+	return prune_command(&iprune_ctx, argc, argv, &spec);
 }
 
 static const struct cli_cmd_ctx iinspect_ctx = {"image inspect",

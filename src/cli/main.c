@@ -12,6 +12,10 @@
 #include "registry.h"
 #include "run.h"
 #include "system.h"
+#include "exec.h"
+#include "networks.h"
+#include "stats.h"
+#include "volumes.h"
 
 typedef int (*cmd_fn)(int argc, char **argv);
 
@@ -27,6 +31,7 @@ static const struct command commands[] = {
     {"start", cmd_start, "Start one or more stopped containers"},
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
+    {"exec", cmd_exec, "Execute a command in a running container"},
     {"ps", cmd_ps, "List containers"},
     {"inspect", cmd_inspect, "Return low-level information on berth objects"},
     {"logs", cmd_logs, "Fetch the logs of a container"},
@@ -52,6 +57,12 @@ static const struct command commands[] = {
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"history", cmd_history, "Show the history of an image"},
+    {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
+    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
+    {"events", cmd_events, "Get real time events from the server"},
+    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
     {"version", cmd_version, "Show the berth version information"},
     {"info", cmd_info, "Display system-wide information"},
     {NULL, NULL, NULL},
@@ -60,6 +71,9 @@ static const struct command commands[] = {
 static const struct command container_cmds[] = {
     {"run", cmd_run, NULL},       {"create", cmd_create, NULL},
     {"start", cmd_start, NULL},   {"attach", cmd_attach, NULL},
+    {"exec", cmd_exec, NULL},     {"pause", cmd_pause, NULL},
+    {"unpause", cmd_unpause, NULL}, {"update", cmd_update, NULL},
+    {"port", cmd_port, NULL},     {"stats", cmd_stats, NULL},
     {"ls", cmd_ps, NULL},         {"list", cmd_ps, NULL},
     {"ps", cmd_ps, NULL},         {"inspect", cmd_container_inspect, NULL},
     {"logs", cmd_logs, NULL},     {"stop", cmd_stop, NULL},
@@ -91,6 +105,46 @@ static const struct command image_cmds[] = {
 
 static const struct command system_cmds[] = {
     {"info", cmd_info, NULL},
+    {"df", cmd_system_df, NULL},
+    {"prune", cmd_system_prune, NULL},
+    {"events", cmd_events, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct command volume_cmds[] = {
+    {"create", cmd_volume_create, NULL},
+    {"ls", cmd_volume_ls, NULL},
+    {"list", cmd_volume_ls, NULL},
+    {"inspect", cmd_volume_inspect, NULL},
+    {"rm", cmd_volume_rm, NULL},
+    {"remove", cmd_volume_rm, NULL},
+    {"prune", cmd_volume_prune, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct command network_cmds[] = {
+    {"create", cmd_network_create, NULL},
+    {"ls", cmd_network_ls, NULL},
+    {"list", cmd_network_ls, NULL},
+    {"inspect", cmd_network_inspect, NULL},
+    {"rm", cmd_network_rm, NULL},
+    {"remove", cmd_network_rm, NULL},
+    {"connect", cmd_network_connect, NULL},
+    {"disconnect", cmd_network_disconnect, NULL},
+    {"prune", cmd_network_prune, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct group {
+	const char *name;
+	const struct command *cmds;
+	const char *help;
+} groups[] = {
+    {"container", container_cmds, "Manage containers"},
+    {"image", image_cmds, "Manage images"},
+    {"network", network_cmds, "Manage networks"},
+    {"system", system_cmds, "Manage berth"},
+    {"volume", volume_cmds, "Manage volumes"},
     {NULL, NULL, NULL},
 };
 
@@ -100,8 +154,9 @@ static void usage(FILE *out)
 	             "engine\n\nCommands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->help);
-	fprintf(out, "\nManagement Commands:\n  container  Manage containers\n  image      Manage "
-	             "images\n  system     Manage berth\n");
+	fprintf(out, "\nManagement Commands:\n");
+	for (const struct group *g = groups; g->name; g++)
+		fprintf(out, "  %-10s %s\n", g->name, g->help);
 	fprintf(out, "\nGlobal Options:\n  -H, --host string   Daemon socket to connect to\n  -v, "
 	             "--version       Print version information and quit\n\nRun 'berth COMMAND "
 	             "--help' for more information on a command.\n");
@@ -181,12 +236,9 @@ int main(int argc, char **argv)
 	}
 	argc -= i;
 	argv += i;
-	if (!strcmp(argv[0], "container"))
-		return run_group("container", container_cmds, argc, argv);
-	if (!strcmp(argv[0], "image"))
-		return run_group("image", image_cmds, argc, argv);
-	if (!strcmp(argv[0], "system"))
-		return run_group("system", system_cmds, argc, argv);
+	for (const struct group *g = groups; g->name; g++)
+		if (!strcmp(argv[0], g->name))
+			return run_group(g->name, g->cmds, argc, argv);
 	if (!strcmp(argv[0], "help")) {
 		usage(stdout);
 		return 0;

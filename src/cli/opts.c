@@ -132,6 +132,15 @@ static const struct cli_opt *find_short(const struct cli_opt *opts, char c)
 	return NULL;
 }
 
+/* How pflag names a flag in its errors: "-m, --memory" or "--name". */
+static void flag_shown(const struct cli_opt *o, char *out, size_t n)
+{
+	if (o->sname)
+		snprintf(out, n, "-%c, --%s", o->sname, o->lname);
+	else
+		snprintf(out, n, "--%s", o->lname);
+}
+
 /* Returns 0 to continue, or 1 + exit code to stop. */
 static int parse_long(const struct cli_cmd_ctx *ctx, const struct cli_opt *opts, char **argv,
                       int argc, int *i)
@@ -148,7 +157,7 @@ static int parse_long(const struct cli_cmd_ctx *ctx, const struct cli_opt *opts,
 		}
 		return 1 + cli_usage_error(ctx, "unknown flag: --%.*s", (int)len, a);
 	}
-	snprintf(shown, sizeof(shown), "--%s", o->lname);
+	flag_shown(o, shown, sizeof(shown));
 	if (o->type == OPT_BOOL && !eq) {
 		*(bool *)o->ptr = true;
 		return 0;
@@ -165,7 +174,7 @@ static int parse_short(const struct cli_cmd_ctx *ctx, const struct cli_opt *opts
                        int argc, int *i)
 {
 	const char *a = argv[*i] + 1;
-	char shown[8];
+	char shown[128];
 
 	for (; *a; a++) {
 		const struct cli_opt *o = find_short(opts, *a);
@@ -177,7 +186,7 @@ static int parse_short(const struct cli_cmd_ctx *ctx, const struct cli_opt *opts
 			return 1 + cli_usage_error(ctx, "unknown shorthand flag: '%c' in -%s", *a,
 			                           argv[*i] + 1);
 		}
-		snprintf(shown, sizeof(shown), "-%c", *a);
+		flag_shown(o, shown, sizeof(shown));
 		if (o->type == OPT_BOOL) {
 			if (a[1] == '=')
 				return set_value(ctx, o, a + 2, shown) ? 1 + 125 : 0;

@@ -2,21 +2,17 @@
 #include "registry.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "format.h"
 #include "opts.h"
+#include "session.h"
+#include "values.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/jsonutil.h"
@@ -27,6 +23,7 @@
 struct run_opts {
 	bool detach, rm, interactive, tty, read_only, init, privileged, sig_proxy;
 	bool quiet;
+	const char *detach_keys;
 	const char *name, *workdir, *user, *entrypoint, *hostname, *network, *restart, *memory;
 	const char *cpus, *stop_signal, *pull, *log_driver, *platform, *runtime, *memory_swap;
 	const char *ipc, *pid, *shm_size;
@@ -53,7 +50,7 @@ struct run_opts {
 	    {"expose", 0, OPT_LIST, &(o).expose, "Expose a port or a range of ports"},             \
 	    {"group-add", 0, OPT_LIST, &(o).group_add, "Add additional groups to join"},           \
 	    {"hostname", 'h', OPT_STRING, &(o).hostname, "Container host name"},                   \
-	    {"init", 0, OPT_BOOL, &(o).init, "Run an init inside the container (unsupported)"},    \
+	    {"init", 0, OPT_BOOL, &(o).init, "Run an init inside the container that forwards signals and reaps processes"},    \
 	    {"interactive", 'i', OPT_BOOL, &(o).interactive,                                       \
 	     "Keep STDIN open even if not attached"},                                              \
 	    {"ipc", 0, OPT_STRING, &(o).ipc, "IPC mode to use"},                                   \
@@ -120,85 +117,6 @@ static void run_opts_free(struct run_opts *o)
 	strv_free(o->group_add);
 }
 
-static void strip_nl(char *s)
-{
-	size_t l = strlen(s);
-	while (l && (s[l - 1] == '\n' || s[l - 1] == '\r'))
-		s[--l] = 0;
-}
-
-/* "VAR" alone takes its value from our environment, as the docker CLI does. */
-static void add_env(json_t *env, const char *e)
-{
-	if (!strchr(e, '=')) {
-		const char *v = getenv(e);
-		if (v) {
-			_cleanup_free_ char *kv = NULL;
-			if (asprintf(&kv, "%s=%s", e, v) > 0)
-				json_array_append_new(env, json_string(kv));
-			return;
-		}
-	}
-	json_array_append_new(env, json_string(e));
-}
-
-static int read_env_file(json_t *env, const char *path)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char line[8192];
-
-	if (!f) {
-		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		strip_nl(line);
-		char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			continue;
-		add_env(env, p);
-	}
-	return 0;
-}
-
-static json_t *kv_object(char **list)
-{
-	json_t *o = json_object();
-
-	for (char **p = list; p && *p; p++) {
-		char *eq = strchr(*p, '=');
-		if (eq) {
-			_cleanup_free_ char *k = strndup(*p, eq - *p);
-			json_object_set_new(o, k, json_string(eq + 1));
-		} else
-			json_object_set_new(o, *p, json_string(""));
-	}
-	return o;
-}
-
-static int parse_restart(const char *s, json_t *hc)
-{
-	const char *colon = strchr(s, ':');
-	_cleanup_free_ char *name = colon ? strndup(s, colon - s) : strdup(s);
-	long long max = colon ? atoll(colon + 1) : 0;
-
-	if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "unless-stopped") &&
-	    strcmp(name, "on-failure")) {
-		fprintf(stderr, "invalid restart policy format: %s\n", s);
-		return -1;
-	}
-	if (max && strcmp(name, "on-failure")) {
-		fprintf(stderr, "invalid restart policy format: maximum retry count can only be "
-		                "used with 'on-failure'\n");
-		return -1;
-	}
-	json_object_set_new(hc, "RestartPolicy",
-	                    json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount", max));
-	return 0;
-}
-
 /* -p [ip:][hostPort:]containerPort[/proto] */
 static int add_publish(json_t *cfg, json_t *hc, const char *spec)
 {
@@ -240,13 +158,10 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 	bool attach = !o->detach;
 
 	json_object_set_new(cfg, "HostConfig", hc);
-	for (char **f = o->env_file; f && *f; f++)
-		if (read_env_file(env, *f) < 0) {
-			json_decref(env);
-			return NULL;
-		}
-	for (char **e = o->env; e && *e; e++)
-		add_env(env, *e);
+	if (cli_env(env, o->env_file, o->env) < 0) {
+		json_decref(env);
+		return NULL;
+	}
 	json_object_set_new(cfg, "Hostname", json_string(o->hostname ? o->hostname : ""));
 	json_object_set_new(cfg, "Domainname", json_string(""));
 	json_object_set_new(cfg, "User", json_string(o->user ? o->user : ""));
@@ -266,7 +181,7 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 		json_object_set_new(cfg, "Entrypoint", json_pack("[s]", o->entrypoint));
 	else
 		json_object_set_new(cfg, "Entrypoint", json_null());
-	json_object_set_new(cfg, "Labels", kv_object(o->label));
+	json_object_set_new(cfg, "Labels", cli_kv_object(o->label));
 	if (o->stop_signal)
 		json_object_set_new(cfg, "StopSignal", json_string(o->stop_signal));
 	if (o->stop_timeout_set)
@@ -280,7 +195,7 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 			json_object_set_new(json_object_get(cfg, "Volumes"), *v, json_object());
 	}
 	json_object_set_new(hc, "Binds", binds);
-	json_t *logcfg = kv_object(o->log_opt);
+	json_t *logcfg = cli_kv_object(o->log_opt);
 	json_object_set_new(
 	    hc, "LogConfig",
 	    json_pack("{s:s, s:o}", "Type", o->log_driver ? o->log_driver : "", "Config", logcfg));
@@ -294,7 +209,7 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 		snprintf(key, sizeof(key), "%s%s", *p, strchr(*p, '/') ? "" : "/tcp");
 		json_object_set_new(json_object_get(cfg, "ExposedPorts"), key, json_object());
 	}
-	if (parse_restart(o->restart ? o->restart : "no", hc) < 0)
+	if (cli_restart_policy(o->restart ? o->restart : "no", hc) < 0)
 		return NULL;
 	json_object_set_new(hc, "AutoRemove", json_boolean(o->rm));
 	json_object_set_new(hc, "CapAdd", strv_json(o->cap_add));
@@ -306,6 +221,8 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 	json_object_set_new(hc, "GroupAdd", strv_json(o->group_add));
 	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
 	json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
+	if (o->init)
+		json_object_set_new(hc, "Init", json_true());
 	json_object_set_new(hc, "SecurityOpt", strv_json(o->security_opt));
 	if (o->ipc)
 		json_object_set_new(hc, "IpcMode", json_string(o->ipc));
@@ -366,7 +283,7 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 		json_object_set_new(hc, "Tmpfs", t);
 	}
 	if (o->sysctl)
-		json_object_set_new(hc, "Sysctls", kv_object(o->sysctl));
+		json_object_set_new(hc, "Sysctls", cli_kv_object(o->sysctl));
 	if (o->ulimit) {
 		json_t *u = json_array();
 		for (char **p = o->ulimit; *p; p++) {
@@ -408,54 +325,42 @@ static json_t *build_config(struct run_opts *o, const char *image, char **cmd)
 
 /* ---- image pull ---- */
 
+struct jsonmessage_out {
+	int quiet;
+	FILE *out;
+};
+
+static int print_jsonmessage(json_t *m, void *arg)
+{
+	const struct jsonmessage_out *o = arg;
+	const char *e = json_str(m, "error");
+	json_t *ed = json_object_get(m, "errorDetail");
+
+	if (!e && ed)
+		e = json_str(ed, "message");
+	if (e) {
+		fprintf(stderr, "%s\n", e);
+		return -1;
+	}
+	if (json_str(m, "stream")) {
+		if (!o->quiet)
+			fputs(json_str(m, "stream"), o->out);
+	} else if (json_object_get(m, "progress")) {
+		/* no progress bars here: docker's non-terminal output */
+	} else if (json_str(m, "status") && !o->quiet) {
+		if (json_str(m, "id"))
+			fprintf(o->out, "%s: %s\n", json_str(m, "id"), json_str(m, "status"));
+		else
+			fprintf(o->out, "%s\n", json_str(m, "status"));
+	}
+	fflush(o->out);
+	return 0;
+}
+
 static int print_jsonmessages(struct client_resp *r, int quiet, FILE *out)
 {
-	char buf[65536];
-	size_t len = 0;
-	ssize_t n;
-	int ret = 0;
-
-	for (;;) {
-		n = client_read(r, buf + len, sizeof(buf) - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-		buf[len] = 0;
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = 0;
-			json_t *m = json_loads(line, 0, NULL);
-			if (m) {
-				const char *e = json_str(m, "error");
-				json_t *ed = json_object_get(m, "errorDetail");
-				if (!e && ed)
-					e = json_str(ed, "message");
-				if (e) {
-					fprintf(stderr, "%s\n", e);
-					ret = -1;
-				} else if (json_str(m, "stream")) {
-					if (!quiet)
-						fputs(json_str(m, "stream"), out);
-				} else if (json_object_get(m, "progress")) {
-					/* no progress bars here: docker's non-terminal output */
-				} else if (json_str(m, "status") && !quiet) {
-					if (json_str(m, "id"))
-						fprintf(out, "%s: %s\n", json_str(m, "id"),
-						        json_str(m, "status"));
-					else
-						fprintf(out, "%s\n", json_str(m, "status"));
-				}
-				json_decref(m);
-				fflush(out);
-			}
-			line = nl + 1;
-		}
-		len = strlen(line);
-		memmove(buf, line, len + 1);
-		if (len >= sizeof(buf) - 1)
-			len = 0; /* a line longer than the buffer: drop it */
-	}
-	return ret;
+	struct jsonmessage_out o = {quiet, out};
+	return client_each_json(r, print_jsonmessage, &o);
 }
 
 int run_print_jsonmessages(struct client_resp *r, int quiet)
@@ -606,10 +511,6 @@ static int run_status_error(const char *msg, bool from_daemon)
 
 static int validate_opts(const struct cli_cmd_ctx *ctx, struct run_opts *o)
 {
-	if (o->init) {
-		fprintf(stderr, "berth: --init is not supported by berth\n");
-		return 125;
-	}
 	if (o->rm && o->restart && strcmp(o->restart, "no")) {
 		fprintf(stderr,
 		        "berth: Conflicting options: --restart and --rm\n\nRun 'berth %s --help' "
@@ -662,120 +563,17 @@ out:
 	return r;
 }
 
-/* ---- the attach session: stdio pump ---- */
+/* ---- the attached session ---- */
 
-static struct termios saved_tio;
-static bool tio_saved;
-
-static void restore_terminal(void)
+/* Hijacks the container's attach stream into s->conn; prints the error and returns -1. */
+static int open_attach(struct session *s, const char *id, bool sig_proxy, const char *keys)
 {
-	if (tio_saved) {
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-		tio_saved = false;
-	}
-}
+	_cleanup_free_ char *path = NULL, *ek = client_escape(keys ? keys : "");
 
-static void raw_terminal(void)
-{
-	struct termios t;
-
-	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
-		return;
-	tio_saved = true;
-	atexit(restore_terminal);
-	t = saved_tio;
-	cfmakeraw(&t);
-	t.c_oflag = saved_tio.c_oflag; /* keep output processing, as moby/term does */
-	tcsetattr(STDIN_FILENO, TCSANOW, &t);
-}
-
-static void resize_tty(const char *id)
-{
-	struct winsize ws;
-	_cleanup_free_ char *path = NULL;
-	struct client_resp r;
-
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
-		return;
-	if (asprintf(&path, "/containers/%s/resize?h=%u&w=%u", id, ws.ws_row, ws.ws_col) < 0)
-		return;
-	if (client_request("POST", path, NULL, NULL, 0, &r) == 0)
-		free(client_read_all(&r, NULL));
-	client_resp_close(&r);
-}
-
-static void forward_signal(const char *id, int sig)
-{
-	_cleanup_free_ char *path = NULL;
-	struct client_resp r;
-
-	if (asprintf(&path, "/containers/%s/kill?signal=%d", id, sig) < 0)
-		return;
-	if (client_request("POST", path, NULL, NULL, 0, &r) == 0)
-		free(client_read_all(&r, NULL));
-	client_resp_close(&r);
-}
-
-static int write_fd(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= w;
-	}
-	return 0;
-}
-
-struct demux {
-	unsigned char hdr[8];
-	size_t hlen;
-	size_t left;
-	int out;
-};
-
-/* Splits docker's 8-byte framed stream (stream type, 3 zero bytes, big-endian length). */
-static void demux_feed(struct demux *d, const char *p, size_t n)
-{
-	while (n) {
-		if (d->left == 0) {
-			size_t c = 8 - d->hlen < n ? 8 - d->hlen : n;
-			memcpy(d->hdr + d->hlen, p, c);
-			d->hlen += c;
-			p += c;
-			n -= c;
-			if (d->hlen < 8)
-				return;
-			d->hlen = 0;
-			d->out = d->hdr[0] == 2 ? STDERR_FILENO : STDOUT_FILENO;
-			d->left =
-			    (size_t)d->hdr[4] << 24 | d->hdr[5] << 16 | d->hdr[6] << 8 | d->hdr[7];
-			continue;
-		}
-		size_t c = d->left < n ? d->left : n;
-		write_fd(d->out, p, c);
-		p += c;
-		n -= c;
-		d->left -= c;
-	}
-}
-
-struct session {
-	const char *id;
-	bool tty, in, sig_proxy;
-	size_t esc; /* detach-key bytes matched so far */
-	struct client_resp conn;
-};
-
-static int open_attach(struct session *s, bool logs)
-{
-	_cleanup_free_ char *path = NULL;
-
-	if (asprintf(&path, "/containers/%s/attach?stream=1&stdin=%d&stdout=1&stderr=1%s", s->id,
-	             s->in, logs ? "&logs=1" : "") < 0)
+	snprintf(s->resize_path, sizeof(s->resize_path), "/containers/%s/resize", id);
+	s->signal_id = sig_proxy ? id : NULL;
+	if (asprintf(&path, "/containers/%s/attach?stream=1&stdin=%d&stdout=1&stderr=1%s%s", id,
+	             s->in, keys ? "&detachKeys=" : "", keys ? ek : "") < 0)
 		return -1;
 	if (client_hijack("POST", path, NULL, NULL, 0, &s->conn) < 0)
 		return -1;
@@ -784,132 +582,11 @@ static int open_attach(struct session *s, bool logs)
 		fmt_daemon_error(msg);
 		return -1;
 	}
+	if (session_set_detach_keys(s, keys) < 0) { /* berthd checked them already */
+		fprintf(stderr, "Invalid detach keys (%s) provided\n", keys);
+		return -1;
+	}
 	return 0;
-}
-
-/* berthd does not watch for docker's detach keys, so the client does: ctrl-p ctrl-q on a
- * TTY session leaves the container running. Writes what is not part of the sequence;
- * returns 1 when the sequence is complete. */
-static int filter_detach(struct session *s, const char *buf, size_t n)
-{
-	static const char keys[] = {0x10, 0x11};
-	char out[sizeof(keys) + 32768];
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == keys[s->esc]) {
-			if (++s->esc == sizeof(keys))
-				return 1;
-			continue;
-		}
-		memcpy(out + o, keys, s->esc); /* a partial match was ordinary input */
-		o += s->esc;
-		s->esc = 0;
-		out[o++] = buf[i];
-		if (o >= 32768) {
-			write_fd(s->conn.fd, out, o);
-			o = 0;
-		}
-	}
-	if (o)
-		write_fd(s->conn.fd, out, o);
-	return 0;
-}
-
-/* Copies stdin to the container and its output to ours until the output ends; returns 1
- * when the user detached. */
-static int pump(struct session *s)
-{
-	int detached = 0;
-	struct demux d = {0};
-	char buf[32768];
-	sigset_t mask;
-	int sfd = -1;
-	bool in_open = s->in;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGWINCH);
-	if (s->sig_proxy && !s->tty) {
-		static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaddset(&mask, sigs[i]);
-	}
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-
-	/* bytes already buffered after the 101 response */
-	while (s->conn.off < s->conn.len) {
-		size_t n = s->conn.len - s->conn.off;
-		if (s->tty)
-			write_fd(STDOUT_FILENO, s->conn.buf + s->conn.off, n);
-		else
-			demux_feed(&d, s->conn.buf + s->conn.off, n);
-		s->conn.off += n;
-	}
-	for (;;) {
-		struct pollfd p[3] = {{.fd = s->conn.fd, .events = POLLIN},
-		                      {.fd = sfd, .events = POLLIN},
-		                      {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN}};
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH) {
-					if (s->tty)
-						resize_tty(s->id);
-				} else
-					forward_signal(s->id, si.ssi_signo);
-			}
-		}
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				in_open = false;
-				shutdown(s->conn.fd, SHUT_WR);
-			} else if (s->tty) {
-				if ((detached = filter_detach(s, buf, n)))
-					break;
-			} else if (write_fd(s->conn.fd, buf, n) < 0)
-				in_open = false;
-		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = read(s->conn.fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			if (s->tty)
-				write_fd(STDOUT_FILENO, buf, n);
-			else
-				demux_feed(&d, buf, n);
-		}
-	}
-	if (sfd >= 0)
-		close(sfd);
-	sigprocmask(SIG_UNBLOCK, &mask, NULL);
-	return detached;
-}
-
-/* The attached part of run and start: raw terminal for a TTY session, the streams pumped
- * until they end, the terminal restored. True when the user detached. */
-static int attached_session(struct session *s, const char *id)
-{
-	int detached;
-
-	if (s->tty && s->in && isatty(STDIN_FILENO))
-		raw_terminal();
-	if (s->tty && isatty(STDOUT_FILENO))
-		resize_tty(id);
-	detached = pump(s);
-	restore_terminal();
-	client_resp_close(&s->conn);
-	return detached;
 }
 
 /* POST /containers/{id}/wait?condition=...: the response head arrives at once; the body
@@ -990,13 +667,11 @@ static int do_run(struct run_opts *o, char **args)
 	id = create_container(o, cfg, args[0], &msg);
 	if (!id)
 		return msg ? run_status_error(msg, true) : 125;
-	s.id = id;
 	s.conn.fd = -1;
 	s.tty = o->tty;
 	s.in = o->interactive;
-	s.sig_proxy = o->sig_proxy;
 	if (!o->detach) {
-		if (open_attach(&s, false) < 0) {
+		if (open_attach(&s, id, o->sig_proxy, o->detach_keys) < 0) {
 			client_resp_close(&s.conn);
 			return 125;
 		}
@@ -1017,7 +692,7 @@ static int do_run(struct run_opts *o, char **args)
 		printf("%s\n", id);
 		return 0;
 	}
-	detached = attached_session(&s, id);
+	detached = session_run(&s);
 	if (detached) {
 		client_resp_close(&w);
 		return 0;
@@ -1035,6 +710,8 @@ int cmd_run(int argc, char **argv)
 	    {"detach", 'd', OPT_BOOL, &o.detach,
 	     "Run container in background and print container ID"},
 	    {"sig-proxy", 0, OPT_BOOL, &sig_proxy, "Proxy received signals to the process"},
+	    {"detach-keys", 0, OPT_STRING, &o.detach_keys,
+	     "Override the key sequence for detaching a container"},
 	    RUN_OPTS(o),
 	    {0}};
 	_cleanup_strv_ char **args = NULL;
@@ -1072,7 +749,8 @@ static json_t *inspect_container(const char *name)
 }
 
 /* Attaches to `name`, optionally starts it, pumps stdio and returns its exit code. */
-static int attach_session(const char *name, bool with_stdin, bool do_start, bool sig_proxy)
+static int attach_session(const char *name, bool with_stdin, bool do_start, bool sig_proxy,
+                          const char *keys)
 {
 	_cleanup_json_ json_t *c = inspect_container(name);
 	_cleanup_free_ char *msg = NULL, *id = NULL;
@@ -1084,10 +762,8 @@ static int attach_session(const char *name, bool with_stdin, bool do_start, bool
 		return 1;
 	id = strdup(json_str(c, "Id") ? json_str(c, "Id") : name);
 	json_t *cfg = json_object_get(c, "Config");
-	s.id = id;
 	s.tty = json_bool(cfg, "Tty", 0);
 	s.in = with_stdin && json_bool(cfg, "OpenStdin", 0);
-	s.sig_proxy = sig_proxy;
 	if (!do_start && !json_bool(json_object_get(c, "State"), "Running", 0)) {
 		fprintf(stderr, "You cannot attach to a stopped container, start it first\n");
 		return 1;
@@ -1096,7 +772,7 @@ static int attach_session(const char *name, bool with_stdin, bool do_start, bool
 		fprintf(stderr, "the input device is not a TTY\n");
 		return 1;
 	}
-	if (open_attach(&s, false) < 0) {
+	if (open_attach(&s, id, sig_proxy, keys) < 0) {
 		client_resp_close(&s.conn);
 		return 1;
 	}
@@ -1114,7 +790,7 @@ static int attach_session(const char *name, bool with_stdin, bool do_start, bool
 			return 1;
 		}
 	}
-	detached = attached_session(&s, id);
+	detached = session_run(&s);
 	if (detached) {
 		client_resp_close(&w);
 		return 0;
@@ -1133,8 +809,11 @@ static const struct cli_cmd_ctx start_ctx = {"start", "start [OPTIONS] CONTAINER
 int cmd_start(int argc, char **argv)
 {
 	bool attach = false, interactive = false;
+	const char *detach_keys = NULL;
 	const struct cli_opt opts[] = {
 	    {"attach", 'a', OPT_BOOL, &attach, "Attach STDOUT/STDERR and forward signals"},
+	    {"detach-keys", 0, OPT_STRING, &detach_keys,
+	     "Override the key sequence for detaching a container"},
 	    {"interactive", 'i', OPT_BOOL, &interactive, "Attach container's STDIN"},
 	    {0}};
 	_cleanup_strv_ char **args = NULL, **failed = NULL;
@@ -1149,7 +828,7 @@ int cmd_start(int argc, char **argv)
 			        "you cannot start and attach multiple containers at once\n");
 			return 1;
 		}
-		return attach_session(args[0], interactive, true, true);
+		return attach_session(args[0], interactive, true, true, detach_keys);
 	}
 	for (char **a = args; *a; a++) {
 		_cleanup_free_ char *msg = NULL, *en = client_escape(*a);
@@ -1186,5 +865,5 @@ int cmd_attach(int argc, char **argv)
 	CLI_PARSE(&attach_ctx, argc, argv, opts, false, &args);
 	if ((r = cli_check_args(&attach_ctx, args, 1, 1)))
 		return r;
-	return attach_session(args[0], !no_stdin, false, sig_proxy);
+	return attach_session(args[0], !no_stdin, false, sig_proxy, detach_keys);
 }
