@@ -26,7 +26,8 @@ struct options {
 	char **hosts;
 	char *data_root, *exec_root, *pidfile, *log_level, *default_runtime, *config_file;
 	char *seccomp_profile, *log_driver;
-	json_t *runtimes, *log_opts;
+	char *bridge, *bip, *mtu;
+	json_t *runtimes, *log_opts, *pools;
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,10 @@ static void usage(FILE *f)
 		   "      --log-driver string      Default driver for container logs (default "
 		   "\"json-file\")\n"
 		   "      --log-opt map            Default log driver options for containers\n"
+		   "  -b, --bridge string          Attach containers to a network bridge (default "
+		   "\"berth0\", \"none\": no default bridge)\n"
+		   "      --bip string             Network bridge IP\n"
+		   "      --mtu int                Set the containers network MTU\n"
 		   "  -h, --help                   Print usage\n"
 		   "  -v, --version                Print version information and quit\n");
 }
@@ -71,7 +76,7 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 		"default-runtime", "runtimes", "log-driver", "log-opts", "seccomp-profile",
 		"live-restore", "insecure-registries", "registry-mirrors", "bip",
 		"default-address-pools", "dns", "dns-opts", "dns-search", "storage-driver",
-		"experimental", "features", NULL};
+		"experimental", "features", "bridge", "mtu", NULL};
 	json_auto_t *doc = NULL;
 	struct stat st;
 	const char *k;
@@ -116,7 +121,14 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 	STR_KEY("default-runtime", default_runtime)
 	STR_KEY("seccomp-profile", seccomp_profile)
 	STR_KEY("log-driver", log_driver)
+	STR_KEY("bridge", bridge)
+	STR_KEY("bip", bip)
 #undef STR_KEY
+	if (json_is_integer(json_object_get(doc, "mtu")) && !flags->mtu &&
+	    asprintf(&o->mtu, "%lld", json_int(doc, "mtu", 0)) < 0)
+		abort();
+	if (json_is_array(json_object_get(doc, "default-address-pools")))
+		o->pools = json_incref(json_object_get(doc, "default-address-pools"));
 	if (json_is_true(json_object_get(doc, "debug")) && !flags->log_level)
 		set_str(&o->log_level, "debug");
 	if (!flags->hosts && json_is_array(json_object_get(doc, "hosts"))) {
@@ -196,6 +208,9 @@ int main(int argc, char **argv)
 		{"seccomp-profile", required_argument, NULL, 6},
 		{"log-driver", required_argument, NULL, 7},
 		{"log-opt", required_argument, NULL, 8},
+		{"bridge", required_argument, NULL, 'b'},
+		{"bip", required_argument, NULL, 9},
+		{"mtu", required_argument, NULL, 10},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{0},
@@ -212,7 +227,7 @@ int main(int argc, char **argv)
 	/* one malloc arena: per-thread arenas would keep the heap of every past connection
 	 * thread resident, and the daemon's allocations are small and short */
 	mallopt(M_ARENA_MAX, 1);
-	while ((ch = getopt_long(argc, argv, "H:p:l:Dhv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "H:p:l:b:Dhv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			o.hosts = strv_push(o.hosts, optarg);
@@ -273,6 +288,18 @@ int main(int argc, char **argv)
 			json_object_set_new(o.log_opts, optarg, json_string(eq + 1));
 			break;
 		}
+		case 'b':
+			set_str(&o.bridge, optarg);
+			given.bridge = o.bridge;
+			break;
+		case 9:
+			set_str(&o.bip, optarg);
+			given.bip = o.bip;
+			break;
+		case 10:
+			set_str(&o.mtu, optarg);
+			given.mtu = o.mtu;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -342,6 +369,10 @@ int main(int argc, char **argv)
 		.seccomp_profile = o.seccomp_profile,
 		.log_driver = o.log_driver,
 		.log_opts = o.log_opts,
+		.bridge = o.bridge,
+		.bip = o.bip,
+		.address_pools = o.pools,
+		.mtu = o.mtu ? atoi(o.mtu) : 0,
 	};
 	if (engine_open(&cfg, &eng, &err) < 0) {
 		log_error("starting the engine: %s", err.msg);

@@ -44,6 +44,7 @@ struct container {
 	int64_t restart_delay_ms;
 	int monitor_fd;     /* pidfd of the shim while running, -1 otherwise */
 	json_t *mounts;     /* docker's MountPoints, see mounts.c; NULL before create */
+	json_t *net;        /* NetworkSettings, see networking.c */
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;

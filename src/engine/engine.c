@@ -15,6 +15,7 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include "../network/network.h"
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -260,8 +261,9 @@ int engine_open(const struct engine_config *cfg, struct engine **ret, eng_error_
 		eng_error_make(err, errno, ERR_INTERNAL, "epoll: %m");
 		goto fail;
 	}
-	if (containers_restore(eng, err) < 0)
+	if (networking_open(eng, err) < 0 || containers_restore(eng, err) < 0)
 		goto fail;
+	containers_net_restore(eng);
 	if (pthread_create(&eng->monitor, NULL, monitor_thread, eng) != 0) {
 		eng_error_make(err, EAGAIN, ERR_INTERNAL, "starting the monitor thread");
 		goto fail;
@@ -294,6 +296,7 @@ void engine_free(struct engine *eng)
 	if (eng->epoll_fd >= 0)
 		close(eng->epoll_fd);
 	exec_store_free(eng);
+	net_store_free(eng->nets);
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);
 	json_decref(eng->seccomp);

@@ -16,6 +16,10 @@ struct engine_config {
 	char *seccomp_profile; /* path of docker's seccomp profile JSON, NULL for built-in search */
 	char *log_driver;      /* "json-file" */
 	json_t *log_opts;      /* {"max-size": "10m", "max-file": "3"} */
+	char *bridge;          /* -b: the default bridge's interface, "none" for no bridge */
+	char *bip;             /* --bip */
+	json_t *address_pools; /* default-address-pools */
+	int mtu;
 };
 
 struct engine;

@@ -110,6 +110,8 @@ static char *resolv_conf(struct container *c)
  * for a container without networks, plus --add-host entries. */
 static int write_etc_files(struct engine *eng, struct container *c, eng_error_t *err)
 {
+	const char *ip = NULL, *k;
+	json_t *ep;
 	_cleanup_free_ char *dir = container_dir(eng, c->id);
 	_cleanup_free_ char *hosts = path_join(dir, "hosts");
 	_cleanup_free_ char *hostname = path_join(dir, "hostname");
@@ -125,6 +127,10 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 		     "fe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
 		     "ff02::2\tip6-allrouters\n");
+	/* as docker: the container's first address names its hostname */
+	json_object_foreach(json_object_get(c->net, "Networks"), k, ep)
+		if (!ip && json_str(ep, "IPAddress") && *json_str(ep, "IPAddress"))
+			ip = json_str(ep, "IPAddress");
 	json_array_foreach(extra, i, v)
 	{
 		/* "name:ip"; the IP may itself hold colons (IPv6) */
@@ -133,6 +139,8 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", colon + 1,
 				      (int)(colon - e), e);
 	}
+	if (ip)
+		n += snprintf(buf + n, cap - (size_t)n, "%s\t%s\n", ip, hn);
 	if (write_file_atomic(hosts, buf, (size_t)n, err) < 0)
 		return -1;
 	n = snprintf(buf, cap, "%s\n", hn);
@@ -176,7 +184,7 @@ static int seccomp_unconfined(struct container *c)
 
 /* Writes <bundle>/config.json. */
 static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
-			const char *bundle, eng_error_t *err)
+			const char *bundle, const char *netns, eng_error_t *err)
 {
 	_cleanup_free_ char *dir = container_dir(eng, c->id);
 	_cleanup_free_ char *hosts = path_join(dir, "hosts");
@@ -187,7 +195,6 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 	_cleanup_strv_ char **args = NULL, **ep = NULL, **cmd = NULL, **env = NULL;
 	_cleanup_strv_ char **binds = NULL;
 	json_auto_t *spec = NULL, *extra_mounts = NULL;
-	const char *netmode = json_str(c->host_config, "NetworkMode");
 
 	json_strv(c->config, "Entrypoint", &ep, NULL);
 	json_strv(c->config, "Cmd", &cmd, NULL);
@@ -214,7 +221,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		.hosts_path = hosts,
 		.hostname_path = hostname,
 		.resolv_path = resolv,
-		.netns_path = netmode && !strcmp(netmode, "host") ? "/proc/1/ns/net" : NULL,
+		.netns_path = netns,
 		.seccomp = seccomp_unconfined(c) ? NULL : eng->seccomp,
 		.cgroups_path = cgpath,
 		.shm_size = json_int(c->host_config, "ShmSize", 0),
@@ -243,12 +250,12 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
 	_cleanup_free_ char *log = engine_container_log_path(eng, c);
-	_cleanup_free_ char *rootfs = NULL, *runtime = NULL;
+	_cleanup_free_ char *rootfs = NULL, *runtime = NULL, *netns = NULL;
 	_cleanup_free_ char *exitf = path_join(bundle, "exit");
 	struct shim_attach *attach = NULL;
 	size_t nattach = 0;
 	pid_t shim_pid = 0, pid = 0;
-	int rc = -1;
+	int rc = -1, nsfd = -1;
 	int64_t t0, t1, t2, max_size = 0;
 	struct shim_start_opts so;
 	json_t *lc;
@@ -276,7 +283,8 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0)
 		goto fail;
 	t1 = now_ns();
-	if (write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
+	if (container_net_start(eng, c, &nsfd, &netns, err) < 0 ||
+	    write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, netns, err) < 0)
 		goto fail;
 	t2 = now_ns();
 
@@ -310,6 +318,10 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	};
 	if (shim_start(&so, &shim_pid, &pid, err) < 0)
 		goto fail;
+	/* the container's processes hold the namespace now */
+	if (nsfd >= 0)
+		close(nsfd);
+	nsfd = -1;
 	log_debug("container %.12s: started in %lld ms (mount %lld, bundle %lld, shim %lld)",
 		  c->id, (long long)(now_ns() - t0) / 1000000, (long long)(t1 - t0) / 1000000,
 		  (long long)(t2 - t1) / 1000000, (long long)(now_ns() - t2) / 1000000);
@@ -335,7 +347,10 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 fail:
 	if (rootfs)
 		image_rootfs_unmount(eng->images, c->id, NULL);
+	if (nsfd >= 0)
+		close(nsfd);
 	pthread_mutex_lock(&eng->lock);
+	container_net_stop_locked(eng, c);
 	free(c->error);
 	c->error = strdup(err->msg);
 	c->exit_code = start_failure_code(err->msg);
@@ -741,6 +756,7 @@ void container_exited(struct engine *eng, struct container *c)
 	container_event_locked(eng, c, "die", json_pack("{s:s}", "exitCode", code));
 	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
+	container_net_stop_locked(eng, c);
 	if (restart_wanted(c) && !eng->stopping) {
 		schedule_restart(eng, c);
 		return;
