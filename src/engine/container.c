@@ -485,6 +485,7 @@ json_t *engine_container_summary(struct engine *eng, struct container *c, int si
 			ctr_status_name(c->status), "Status", status, "HostConfig", "NetworkMode",
 			netmode ? netmode : "default", "NetworkSettings", "Networks",
 			network_settings(c), "Mounts", mounts_inspect(c));
+	json_object_set_new(doc, "Ports", container_net_summary_ports_locked(c));
 	pthread_mutex_unlock(&eng->lock);
 	if (size)
 		add_sizes(eng, c, doc);

@@ -80,3 +80,4 @@ int container_net_start(struct engine *eng, struct container *c, int *ret_nsfd,
 void container_net_stop_locked(struct engine *eng, struct container *c);
 void containers_net_restore(struct engine *eng);
 json_t *container_net_inspect_locked(struct container *c);
+json_t *container_net_summary_ports_locked(struct container *c);

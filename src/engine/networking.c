@@ -210,7 +210,9 @@ int container_net_start(struct engine *eng, struct container *c, int *ret_nsfd,
 	*ret_nsfd = -1;
 	*ret_path = NULL;
 	if (mode_is(mode, "host")) {
-		*ret_path = strdup("/proc/1/ns/net");
+		/* berthd's own namespace is the host's; /proc/1 may not be readable */
+		if (asprintf(ret_path, "/proc/%d/ns/net", getpid()) < 0)
+			abort();
 		return 0;
 	}
 	if (mode_is(mode, "none"))
@@ -499,4 +501,32 @@ int engine_network_disconnect(struct engine *eng, const char *network, struct co
 			     json_pack("{s:s, s:s, s:s}", "container", c->id, "name", name,
 				       "type", "bridge"));
 	return rc;
+}
+
+/* The Ports of a container summary (docker ps); eng->lock held. */
+json_t *container_net_summary_ports_locked(struct container *c)
+{
+	json_t *out = json_array(), *v;
+	const char *key;
+	size_t n = 0;
+	int running = c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+	_cleanup_free_ struct fw_port *ports = ports_from_json(c->net, &n);
+
+	for (size_t i = 0; running && i < n; i++)
+		json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:s}", "IP",
+						     *ports[i].host_ip ? ports[i].host_ip : "0.0.0.0",
+						     "PrivatePort", ports[i].ctr_port, "PublicPort",
+						     ports[i].host_port, "Type", ports[i].proto));
+	json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, v)
+	{
+		int port = atoi(key), published = 0;
+		const char *slash = strchr(key, '/');
+		for (size_t i = 0; running && i < n; i++)
+			published |= ports[i].ctr_port == port &&
+				     !strcmp(ports[i].proto, slash ? slash + 1 : "tcp");
+		if (!published)
+			json_array_append_new(out, json_pack("{s:i, s:s}", "PrivatePort", port,
+							     "Type", slash ? slash + 1 : "tcp"));
+	}
+	return out;
 }

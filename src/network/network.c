@@ -1248,6 +1248,8 @@ int net_restore_endpoint(struct net_store *s, const char *network, const char *c
 		e.ports = calloc(nports, sizeof(*e.ports));
 		memcpy(e.ports, ports, nports * sizeof(*ports));
 		e.nports = nports;
+		for (size_t i = 0; i < nports; i++)
+			ipam_format_ip(e.ip, e.ports[i].ctr_ip);
 	}
 	n->eps = realloc(n->eps, (n->neps + 1) * sizeof(*n->eps));
 	n->eps[n->neps++] = e;
