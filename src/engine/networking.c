@@ -76,10 +76,12 @@ int network_create_settings(struct engine *eng, json_t *hc, json_t *networking, 
 			return -1;
 		}
 		container_unref(eng, other);
-	} else if (net_lookup(eng->nets, mode, &name, id, err) < 0) {
-		json_decref(nets);
-		return -1;
 	} else if (mode_has_endpoints(mode)) {
+		/* as dockerd: an unknown network fails the start, not the create */
+		if (net_lookup(eng->nets, mode, &name, id, NULL) < 0) {
+			name = strdup(mode);
+			id[0] = 0;
+		}
 		json_t *req = json_object_get(eps, mode);
 		if (!req)
 			req = json_object_get(eps, name);
@@ -186,7 +188,9 @@ static int join_network(struct engine *eng, struct container *c, const char *nam
 	};
 	json_t *got = net_attach(eng->nets, name, &a, err);
 	if (!got)
-		return -1;
+		return err->kind == ERR_NOT_FOUND
+			       ? eng_error_wrap(err, "failed to set up container networking")
+			       : -1;
 	pthread_mutex_lock(&eng->lock);
 	json_object_del(got, "IPAMConfig");
 	json_object_del(got, "Aliases");
