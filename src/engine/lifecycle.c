@@ -256,7 +256,7 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	size_t nattach = 0;
 	pid_t shim_pid = 0, pid = 0;
 	int rc = -1, nsfd = -1;
-	int64_t t0, t1, t2, max_size = 0;
+	int64_t t0, t1, tn, t2, max_size = 0;
 	struct shim_start_opts so;
 	json_t *lc;
 	const char *ms, *mf;
@@ -283,8 +283,10 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0)
 		goto fail;
 	t1 = now_ns();
-	if (container_net_start(eng, c, &nsfd, &netns, err) < 0 ||
-	    write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, netns, err) < 0)
+	if (container_net_start(eng, c, &nsfd, &netns, err) < 0)
+		goto fail;
+	tn = now_ns();
+	if (write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, netns, err) < 0)
 		goto fail;
 	t2 = now_ns();
 
@@ -322,9 +324,11 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	if (nsfd >= 0)
 		close(nsfd);
 	nsfd = -1;
-	log_debug("container %.12s: started in %lld ms (mount %lld, bundle %lld, shim %lld)",
+	log_debug("container %.12s: started in %lld ms (mount %lld, network %.1f, bundle %lld, "
+		  "shim %lld)",
 		  c->id, (long long)(now_ns() - t0) / 1000000, (long long)(t1 - t0) / 1000000,
-		  (long long)(t2 - t1) / 1000000, (long long)(now_ns() - t2) / 1000000);
+		  (double)(tn - t1) / 1e6, (long long)(t2 - tn) / 1000000,
+		  (long long)(now_ns() - t2) / 1000000);
 
 	pthread_mutex_lock(&eng->lock);
 	c->status = CTR_RUNNING;

@@ -126,8 +126,18 @@ static int saved_lines(const char *saved, const char *table, const char *needle,
 	return n;
 }
 
+static void port_rules(struct buf *b, const char *br, const struct fw_port *ports, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct fw_port *p = &ports[i];
+		addf(b, "-A BERTH-D-%s%s%s%s -p %s -m %s --dport %d -j DNAT --to-destination %s:%d\n",
+		     br, *p->host_ip ? " -d " : "", p->host_ip, *p->host_ip ? "/32" : "", p->proto,
+		     p->proto, p->host_port, p->ctr_ip, p->ctr_port);
+	}
+}
+
 int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, size_t nports,
-		     int install_jumps, eng_error_t *err)
+		     int setup, eng_error_t *err)
 {
 	const char *br = n->bridge;
 	struct buf b = {0};
@@ -135,7 +145,16 @@ int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, si
 	char needle[64];
 	int rc;
 
-	if (install_jumps && !(saved = save(err)))
+	if (!setup) {
+		/* only the DNAT chain depends on the containers: the rest stays as it is */
+		addf(&b, "*nat\n:BERTH-D-%s - [0:0]\n", br);
+		port_rules(&b, br, ports, nports);
+		addf(&b, "COMMIT\n");
+		rc = restore(b.s, err);
+		free(b.s);
+		return rc;
+	}
+	if (!(saved = save(err)))
 		return -1;
 
 	addf(&b, "*filter\n:BERTH-F-%s - [0:0]\n", br);
@@ -152,7 +171,7 @@ int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, si
 		     "-A BERTH-F-%s -i %s ! -o %s -j ACCEPT\n",
 		     br, br, br, br, br, br);
 	addf(&b, "-A BERTH-F-%s -o %s -j DROP\n", br, br);
-	if (install_jumps) {
+	{
 		snprintf(needle, sizeof(needle), "-j BERTH-F-%s", br);
 		if (!saved_lines(saved, "filter", needle, 0, NULL))
 			addf(&b, "-I FORWARD -i %s -j BERTH-F-%s\n-I FORWARD -o %s -j BERTH-F-%s\n",
@@ -162,18 +181,13 @@ int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, si
 			addf(&b, "-A " ISO_CHAIN " -o %s -m conntrack ! --ctstate DNAT -j DROP\n", br);
 	}
 	addf(&b, "COMMIT\n*nat\n:BERTH-D-%s - [0:0]\n:BERTH-S-%s - [0:0]\n", br, br);
-	for (size_t i = 0; i < nports; i++) {
-		const struct fw_port *p = &ports[i];
-		addf(&b, "-A BERTH-D-%s%s%s%s -p %s -m %s --dport %d -j DNAT --to-destination %s:%d\n",
-		     br, *p->host_ip ? " -d " : "", p->host_ip, *p->host_ip ? "/32" : "", p->proto,
-		     p->proto, p->host_port, p->ctr_ip, p->ctr_port);
-	}
+	port_rules(&b, br, ports, nports);
 	addf(&b, "-A BERTH-S-%s -o %s -m addrtype --src-type LOCAL -j MASQUERADE\n", br, br);
 	addf(&b, "-A BERTH-S-%s -s %s -o %s -m conntrack --ctstate DNAT -j MASQUERADE\n", br,
 	     n->subnet, br);
 	if (n->masquerade && !n->internal)
 		addf(&b, "-A BERTH-S-%s -s %s ! -o %s -j MASQUERADE\n", br, n->subnet, br);
-	if (install_jumps) {
+	{
 		snprintf(needle, sizeof(needle), "-j BERTH-D-%s", br);
 		if (!saved_lines(saved, "nat", needle, 0, NULL))
 			addf(&b,

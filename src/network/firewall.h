@@ -4,8 +4,8 @@
  * BERTH-F-<br> (filter, jumped from FORWARD), BERTH-D-<br> (nat DNAT for published ports,
  * jumped from PREROUTING and OUTPUT for local destinations) and BERTH-S-<br> (nat
  * masquerade, jumped from POSTROUTING); plus one line per network in the shared BERTH-ISO
- * chain that isolates berth's bridges from each other. A network's chains are rewritten
- * whole, in one iptables-restore call, whenever its set of published ports changes. */
+ * chain that isolates berth's bridges from each other. The DNAT chain is rewritten whole, in
+ * one iptables-restore call, whenever the network's set of published ports changes. */
 #include <stddef.h>
 #include "../common/error.h"
 
@@ -25,8 +25,9 @@ struct fw_port {
 
 /* Creates the shared chain and turns on IP forwarding. */
 int fw_init(eng_error_t *err);
-/* Installs the network's jumps (once) and rewrites its chains with `ports`. */
+/* setup: writes all of the network's chains and the jumps that are missing; otherwise
+ * rewrites only its DNAT chain with `ports` (what a container start or stop changes). */
 int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, size_t nports,
-		     int install_jumps, eng_error_t *err);
+		     int setup, eng_error_t *err);
 /* Removes every rule and chain of the bridge; what is already gone is fine. */
 int fw_network_remove(const char *bridge, eng_error_t *err);
