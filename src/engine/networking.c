@@ -155,7 +155,7 @@ void container_net_stop_locked(struct engine *eng, struct container *c)
 	{
 		if (!*(json_str(ep, "EndpointID") ?: ""))
 			continue;
-		if (net_detach(eng->nets, name, c->id, &err) < 0)
+		if (net_detach(eng->nets, name, c->id, 0, &err) < 0)
 			log_warn("container %.12s: leaving %s: %s", c->id, name, err.msg);
 		endpoint_reset(ep);
 	}
@@ -487,7 +487,7 @@ int engine_network_disconnect(struct engine *eng, const char *network, struct co
 		eng_error_make(err, ENOENT, ERR_FORBIDDEN,
 			       "container %s is not connected to network %s", c->id, name);
 	} else {
-		if (net_detach(eng->nets, name, c->id, err) == 0 || force)
+		if (net_detach(eng->nets, name, c->id, 1, err) == 0 || force)
 			rc = 0;
 		if (rc == 0) {
 			json_object_del(nets, name);

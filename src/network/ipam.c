@@ -88,13 +88,15 @@ static int is_used(uint32_t ip, const uint32_t *used, size_t nused)
 }
 
 int ipam_alloc(const struct ipv4_net *subnet, const struct ipv4_net *range, const uint32_t *used,
-	       size_t nused, uint32_t *ret, eng_error_t *err)
+	       size_t nused, uint32_t from, uint32_t *ret, eng_error_t *err)
 {
 	const struct ipv4_net *r = range ? range : subnet;
 	uint64_t first = r->addr, last = (uint64_t)r->addr + (~ipam_mask(r->prefix));
+	uint64_t size = last - first + 1, start = from >= first && from <= last ? from - first : 0;
 	uint32_t bcast = subnet->addr | ~ipam_mask(subnet->prefix);
 
-	for (uint64_t ip = first; ip <= last; ip++) {
+	for (uint64_t k = 0; k < size; k++) {
+		uint64_t ip = first + (start + k) % size;
 		if (subnet->prefix < 31 && (ip == subnet->addr || ip == bcast))
 			continue;
 		if (!ipam_contains(subnet, (uint32_t)ip) || is_used((uint32_t)ip, used, nused))

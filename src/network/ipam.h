@@ -22,10 +22,13 @@ uint32_t ipam_mask(int prefix);
 int ipam_contains(const struct ipv4_net *n, uint32_t ip);
 int ipam_overlaps(const struct ipv4_net *a, const struct ipv4_net *b);
 
-/* The lowest address of `range` (the whole subnet when NULL) that is not the network or
- * broadcast address of `subnet` and not in `used`. ERR_UNAVAILABLE when none is left. */
+/* The first address of `range` (the whole subnet when NULL) from `from` on, wrapping
+ * around, that is not the network or broadcast address of `subnet` and not in `used`.
+ * Starting after the last one handed out (as dockerd does) keeps a just-freed address, whose
+ * old veth the kernel may still be dismantling, out of use a while. ERR_UNAVAILABLE when
+ * none is left. */
 int ipam_alloc(const struct ipv4_net *subnet, const struct ipv4_net *range, const uint32_t *used,
-	       size_t nused, uint32_t *ret, eng_error_t *err);
+	       size_t nused, uint32_t from, uint32_t *ret, eng_error_t *err);
 
 /* Address pools as dockerd's default-address-pools: each base split into subnets of `size`. */
 struct ipam_pool {

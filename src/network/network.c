@@ -47,6 +47,7 @@ struct network {
 	struct endpoint *eps;
 	size_t neps;
 	int fw_ready;
+	uint32_t last_ip; /* the last address handed out: the next search starts after it */
 };
 
 struct net_store {
@@ -1134,7 +1135,7 @@ json_t *net_attach(struct net_store *s, const char *network, const struct net_at
 		for (size_t i = 0; i < n->neps; i++)
 			taken[i + 1] = n->eps[i].ip;
 		used = ipam_alloc(&n->subnet, n->has_range ? &n->range : NULL, taken, n->neps + 1,
-				  &e.ip, err);
+				  n->last_ip + 1, &e.ip, err);
 		free(taken);
 		if (used < 0)
 			goto out;
@@ -1147,6 +1148,7 @@ json_t *net_attach(struct net_store *s, const char *network, const struct net_at
 	} else {
 		mac_from_ip(e.ip, e.mac);
 	}
+	n->last_ip = e.ip;
 	random_hex_id(e.id);
 	/* unique per container and network: a stale one from a crash is replaced below */
 	snprintf(e.host_if, sizeof(e.host_if), "vb%.7s%.6s", a->ctr_id, n->id);
@@ -1206,7 +1208,8 @@ out:
 	return ret;
 }
 
-int net_detach(struct net_store *s, const char *network, const char *ctr_id, eng_error_t *err)
+int net_detach(struct net_store *s, const char *network, const char *ctr_id, int delete_link,
+	       eng_error_t *err)
 {
 	int rc = 0;
 	pthread_mutex_lock(&s->lock);
@@ -1216,7 +1219,8 @@ int net_detach(struct net_store *s, const char *network, const char *ctr_id, eng
 		struct endpoint gone = *e;
 		dns_notify(s, n, e, 0, NULL);
 		*e = n->eps[--n->neps];
-		nl_link_delete(&s->nl, gone.host_if, NULL);
+		if (delete_link)
+			nl_link_delete(&s->nl, gone.host_if, NULL);
 		if (gone.nports)
 			rc = network_fw_apply(s, n, err);
 		endpoint_clear(&gone);

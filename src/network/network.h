@@ -64,9 +64,12 @@ struct net_attach {
 /* Connects a container's namespace to the network and returns its EndpointSettings. */
 json_t *net_attach(struct net_store *s, const char *network, const struct net_attach *a,
 		   eng_error_t *err);
-/* Forgets the endpoint: its address, its firewall rules, and its host-side veth (which
- * takes the peer with it). Fine when already gone. */
-int net_detach(struct net_store *s, const char *network, const char *ctr_id, eng_error_t *err);
+/* Forgets the endpoint: its address and its firewall rules, and with delete_link its
+ * host-side veth (which takes the peer with it). Without, the veth goes when the kernel
+ * dismantles the dead container's namespace, asynchronously: deleting a veth waits 30-50 ms
+ * for RCU, which an exiting container need not pay. Fine when already gone. */
+int net_detach(struct net_store *s, const char *network, const char *ctr_id, int delete_link,
+	       eng_error_t *err);
 /* After a daemon restart: a running container's endpoint from its EndpointSettings. */
 int net_restore_endpoint(struct net_store *s, const char *network, const char *ctr_id,
 			 const char *ctr_name, const json_t *settings, const struct fw_port *ports,

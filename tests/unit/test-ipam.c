@@ -42,12 +42,15 @@ static int test_alloc(void)
 	eng_error_t err;
 	CHECK(ipam_parse_cidr("10.9.0.0/30", &n, NULL, NULL) == 0);
 	used[0] = 0x0A090001u; /* gateway */
-	CHECK(ipam_alloc(&n, NULL, used, 1, &ip, &err) == 0 && ip == 0x0A090002u);
+	CHECK(ipam_alloc(&n, NULL, used, 1, 0, &ip, &err) == 0 && ip == 0x0A090002u);
 	used[1] = ip;
-	CHECK(ipam_alloc(&n, NULL, used, 2, &ip, &err) < 0 && err.kind == ERR_UNAVAILABLE);
+	CHECK(ipam_alloc(&n, NULL, used, 2, 0, &ip, &err) < 0 && err.kind == ERR_UNAVAILABLE);
 	CHECK(ipam_parse_cidr("10.9.0.0/16", &n, NULL, NULL) == 0);
 	CHECK(ipam_parse_cidr("10.9.8.0/24", &r, NULL, NULL) == 0);
-	CHECK(ipam_alloc(&n, &r, used, 2, &ip, &err) == 0 && ip == 0x0A090800u);
+	CHECK(ipam_alloc(&n, &r, used, 2, 0, &ip, &err) == 0 && ip == 0x0A090800u);
+	/* from the hint on, wrapping around */
+	CHECK(ipam_alloc(&n, NULL, used, 2, 0x0A090005u, &ip, &err) == 0 && ip == 0x0A090005u);
+	CHECK(ipam_alloc(&n, NULL, used, 2, 0x0A09FFFFu, &ip, &err) == 0 && ip == 0x0A090003u);
 	return 0;
 }
 
