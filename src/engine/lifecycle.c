@@ -6,6 +6,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "../network/network.h"
 #include "../runtime/oci.h"
 #include "events.h"
 #include "mounts.h"
@@ -135,7 +136,12 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	{
 		/* "name:ip"; the IP may itself hold colons (IPv6) */
 		const char *e = json_string_value(v), *colon = e ? strchr(e, ':') : NULL;
-		if (colon)
+		char gw[16];
+		if (colon && !strcmp(colon + 1, "host-gateway") &&
+		    net_gateway(eng->nets, "bridge", gw) == 0)
+			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", gw, (int)(colon - e),
+				      e);
+		else if (colon)
 			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", colon + 1,
 				      (int)(colon - e), e);
 	}

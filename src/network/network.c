@@ -620,6 +620,19 @@ int net_lookup(struct net_store *s, const char *name, char **ret_name, char ret_
 	return rc;
 }
 
+int net_gateway(struct net_store *s, const char *name, char out[16])
+{
+	int rc = -1;
+	pthread_mutex_lock(&s->lock);
+	struct network *n = find_locked(s, name);
+	if (n && is_bridge(n)) {
+		ipam_format_ip(n->gateway, out);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 char *net_driver(struct net_store *s, const char *name)
 {
 	char *d = NULL;

@@ -38,6 +38,9 @@ int net_prune(struct net_store *s, json_t *filters, json_t **ret_deleted, json_t
  * "network <name> not found". */
 int net_lookup(struct net_store *s, const char *name, char **ret_name, char ret_id[65],
 	       eng_error_t *err);
+/* The gateway address of a bridge network into out; -1 when there is none. --add-host's
+ * host-gateway is the default bridge's. */
+int net_gateway(struct net_store *s, const char *name, char out[16]);
 /* The driver of a network ("bridge", "host", "null"); NULL when unknown. Caller frees. */
 char *net_driver(struct net_store *s, const char *name);
 

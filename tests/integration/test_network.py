@@ -300,3 +300,36 @@ def test_kill9_restart_keeps_running_network_and_cleans_up(daemon, docker, image
     assert not any("--dport %d " % port in r for r in berth_rules(daemon.bridge))
     # the veth goes with the container's namespace, which the kernel dismantles a moment later
     assert wait_for(lambda: ("vb" + cid[:7]) not in links())
+
+
+def test_bridge_options_icc_mtu_and_ip_range(docker, image, networks):
+    networks.append("itn-o")
+    brname = "bto%06x" % (os.getpid() & 0xffffff)
+    docker("network", "create", "-o", "com.docker.network.bridge.name=" + brname,
+           "-o", "com.docker.network.bridge.enable_icc=false",
+           "-o", "com.docker.network.driver.mtu=1400", "--subnet", "10.213.11.0/24",
+           "--ip-range", "10.213.11.128/25", "--gateway", "10.213.11.254", "itn-o")
+    assert (" %s:" % brname) in links()
+    web = httpd(docker, image, "--network", "itn-o", "--mac-address", "02:42:0a:00:00:99",
+                "--network-alias", "webalias")
+    try:
+        ep = inspect(docker, web)["NetworkSettings"]["Networks"]["itn-o"]
+        assert ep["IPAddress"].startswith("10.213.11.") and int(ep["IPAddress"].split(".")[3]) >= 128
+        assert ep["Gateway"] == "10.213.11.254"
+        assert ep["MacAddress"] == "02:42:0a:00:00:99"
+        assert "webalias" in (ep["Aliases"] or [])
+        assert "mtu 1400" in docker("exec", web, "ip", "link", "show", "eth0").stdout
+        # enable_icc=false: containers on the network do not reach each other
+        assert wget_from(docker, image, "http://%s/hostname" % ep["IPAddress"],
+                         "--network", "itn-o") is None
+    finally:
+        docker("rm", "-f", web)
+    docker("network", "rm", "itn-o")
+    assert (" %s:" % brname) not in links()
+    assert berth_rules(brname) == []
+
+
+def test_add_host_gateway(docker, daemon, image):
+    hosts = docker("run", "--rm", "--add-host", "gw.test:host-gateway", image, "cat",
+                   "/etc/hosts").stdout
+    assert "%s\tgw.test" % daemon.bip.split("/")[0] in hosts
