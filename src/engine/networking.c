@@ -157,6 +157,9 @@ void container_net_stop_locked(struct engine *eng, struct container *c)
 			continue;
 		if (net_detach(eng->nets, name, c->id, 0, &err) < 0)
 			log_warn("container %.12s: leaving %s: %s", c->id, name, err.msg);
+		engine_event(eng, "network", "disconnect", json_str(ep, "NetworkID") ?: "",
+			     json_pack("{s:s, s:s, s:s}", "container", c->id, "name", name,
+				       "type", "bridge"));
 		endpoint_reset(ep);
 	}
 	json_object_del(c->net, "Ports");
@@ -169,7 +172,11 @@ static int join_network(struct engine *eng, struct container *c, const char *nam
 {
 	char ifname[16];
 	json_t *ipam = json_object_get(ep, "IPAMConfig");
-	snprintf(ifname, sizeof(ifname), "eth%d", index);
+	int first = index == 0;
+	/* the first free ethN: a disconnect may have left a gap below a later one */
+	do
+		snprintf(ifname, sizeof(ifname), "eth%d", index++);
+	while (nl_link_index_in(nsnl, ifname) > 0);
 	struct net_attach a = {
 		.ctr_id = c->id,
 		.ctr_name = c->name,
@@ -183,7 +190,7 @@ static int join_network(struct engine *eng, struct container *c, const char *nam
 		.nsfd = nsfd,
 		.nsnl = nsnl,
 		.ifname = ifname,
-		.default_route = index == 0,
+		.default_route = first,
 		.netns_path = netns_path,
 	};
 	json_t *got = net_attach(eng->nets, name, &a, err);
@@ -195,6 +202,9 @@ static int join_network(struct engine *eng, struct container *c, const char *nam
 	json_object_del(got, "IPAMConfig");
 	json_object_del(got, "Aliases");
 	json_object_update(ep, got);
+	engine_event(eng, "network", "connect", json_str(got, "NetworkID"),
+		     json_pack("{s:s, s:s, s:s}", "container", c->id, "name", name, "type",
+			       "bridge"));
 	pthread_mutex_unlock(&eng->lock);
 	json_decref(got);
 	return 0;
@@ -463,10 +473,7 @@ int engine_network_connect(struct engine *eng, const char *network, struct conta
 unlock:
 	pthread_mutex_unlock(&eng->lock);
 	pthread_mutex_unlock(&c->op_lock);
-	if (rc == 0)
-		engine_event(eng, "network", "connect", id,
-			     json_pack("{s:s, s:s, s:s}", "container", c->id, "name", name,
-				       "type", "bridge"));
+	/* the connect event comes with the join (join_network), when the container runs */
 	return rc;
 }
 
