@@ -81,3 +81,4 @@ void container_net_stop_locked(struct engine *eng, struct container *c);
 void containers_net_restore(struct engine *eng);
 json_t *container_net_inspect_locked(struct container *c);
 json_t *container_net_summary_ports_locked(struct container *c);
+int container_links_hosts(struct engine *eng, struct container *c, char **ret, eng_error_t *err);

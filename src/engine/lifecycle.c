@@ -120,9 +120,15 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	_cleanup_free_ char *rc = resolv_conf(c);
 	json_t *extra = json_object_get(c->host_config, "ExtraHosts"), *v;
 	const char *hn = json_str(c->config, "Hostname");
-	size_t cap = 1024 + 300 * json_array_size(extra), i;
-	_cleanup_free_ char *buf = malloc(cap);
+	_cleanup_free_ char *links = NULL;
+	size_t cap, i;
+	_cleanup_free_ char *buf = NULL;
 	int n;
+
+	if (container_links_hosts(eng, c, &links, err) < 0)
+		return -1;
+	cap = 1024 + 300 * json_array_size(extra) + strlen(links);
+	buf = malloc(cap);
 
 	n = snprintf(buf, cap,
 		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -145,6 +151,7 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", colon + 1,
 				      (int)(colon - e), e);
 	}
+	n += snprintf(buf + n, cap - (size_t)n, "%s", links);
 	if (ip)
 		n += snprintf(buf + n, cap - (size_t)n, "%s\t%s\n", ip, hn);
 	if (write_file_atomic(hosts, buf, (size_t)n, err) < 0)

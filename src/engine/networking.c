@@ -541,3 +541,51 @@ json_t *container_net_summary_ports_locked(struct container *c)
 	}
 	return out;
 }
+
+/* /etc/hosts lines for the legacy --link entries ("name" or "name:alias") of a container on
+ * the default bridge: "IP\talias name"; the linked container must be running there. */
+int container_links_hosts(struct engine *eng, struct container *c, char **ret, eng_error_t *err)
+{
+	json_t *links = json_object_get(c->host_config, "Links"), *v;
+	size_t i, len = 0;
+	char *out = calloc(1, 1);
+
+	json_array_foreach(links, i, v)
+	{
+		const char *spec = json_string_value(v);
+		char name[256], alias[256];
+		const char *colon = spec ? strchr(spec, ':') : NULL;
+		if (!spec)
+			continue;
+		/* "/other:/me/alias" as inspect shows them, or the CLI's "other:alias" */
+		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec),
+			 spec[0] == '/' ? spec + 1 : spec);
+		if (spec[0] == '/' && colon)
+			name[colon - spec - 1] = 0;
+		snprintf(alias, sizeof(alias), "%s", colon ? (strrchr(colon, '/') ? strrchr(colon, '/') + 1 : colon + 1) : name);
+		struct container *o = engine_container_get(eng, name, err);
+		if (!o) {
+			free(out);
+			return -1;
+		}
+		pthread_mutex_lock(&eng->lock);
+		const char *ip = json_str(json_object_get(json_object_get(o->net, "Networks"), "bridge"),
+					  "IPAddress");
+		int ok = (o->status == CTR_RUNNING || o->status == CTR_PAUSED) && ip && *ip;
+		char line[600];
+		int n = ok ? snprintf(line, sizeof(line), "%s\t%s %s\n", ip, alias, o->name) : 0;
+		pthread_mutex_unlock(&eng->lock);
+		container_unref(eng, o);
+		if (!ok) {
+			free(out);
+			return eng_error_make(err, EINVAL, ERR_INVALID,
+					      "Cannot link to a non running container: /%s AS /%s/%s",
+					      name, c->name, alias);
+		}
+		out = realloc(out, len + (size_t)n + 1);
+		memcpy(out + len, line, (size_t)n + 1);
+		len += (size_t)n;
+	}
+	*ret = out;
+	return 0;
+}

@@ -333,3 +333,16 @@ def test_add_host_gateway(docker, daemon, image):
     hosts = docker("run", "--rm", "--add-host", "gw.test:host-gateway", image, "cat",
                    "/etc/hosts").stdout
     assert "%s\tgw.test" % daemon.bip.split("/")[0] in hosts
+
+
+def test_legacy_link(docker, image):
+    web = httpd(docker, image, name="itn-linked")
+    try:
+        ip = inspect(docker, web)["NetworkSettings"]["IPAddress"]
+        hosts = docker("run", "--rm", "--link", "itn-linked:lk", image, "cat",
+                       "/etc/hosts").stdout
+        assert "%s\tlk itn-linked" % ip in hosts
+        r = docker("run", "--rm", "--link", "no-such-ctr:x", image, "true", check=False)
+        assert r.returncode != 0
+    finally:
+        docker("rm", "-f", web)
