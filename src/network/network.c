@@ -811,8 +811,10 @@ static int remove_locked_checked(struct net_store *s, struct network *n, eng_err
 				      "endpoints (name:\"%s\" id:\"%.12s\")",
 				      n->name, n->eps[0].ctr_name, n->eps[0].ctr_id);
 	remove_locked(s, n);
-	network_unlink(s, n);
+	/* rules and bridge first: a crash in between leaves the document, and the next start
+	 * sets the network up again instead of leaving an orphan bridge */
 	bridge_teardown(s, n);
+	network_unlink(s, n);
 	return 0;
 }
 

@@ -346,3 +346,22 @@ def test_legacy_link(docker, image):
         assert r.returncode != 0
     finally:
         docker("rm", "-f", web)
+
+
+def test_restart_keeps_published_port(docker, daemon, image):
+    port = free_port()
+    cid = httpd(docker, image, "-p", "%d:80" % port, "--restart", "always")
+    try:
+        assert wait_for(lambda: http_get("http://127.0.0.1:%d/hostname" % port))
+        docker("restart", "-t", "1", cid)
+        assert wait_for(lambda: http_get("http://127.0.0.1:%d/hostname" % port)) == \
+            cid[:12] + "\n"
+        # the restart policy brings it back after a crash, with its port
+        os.kill(inspect(docker, cid)["State"]["Pid"], 9)
+        assert wait_for(lambda: inspect(docker, cid)["State"]["Running"] and
+                        http_get("http://127.0.0.1:%d/hostname" % port), timeout=20)
+        docker("stop", "-t", "1", cid)
+        assert inspect(docker, cid)["NetworkSettings"]["IPAddress"] == ""
+        assert not any("--dport %d " % port in r for r in berth_rules(daemon.bridge))
+    finally:
+        docker("rm", "-f", cid)
