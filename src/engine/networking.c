@@ -76,6 +76,9 @@ int network_create_settings(struct engine *eng, json_t *hc, json_t *networking, 
 			return -1;
 		}
 		container_unref(eng, other);
+	} else if (!strcmp(mode, "bridge") && net_lookup(eng->nets, mode, NULL, NULL, NULL) < 0) {
+		/* -b none: no default bridge, containers get a namespace of their own */
+		json_object_set_new(hc, "NetworkMode", json_string("none"));
 	} else if (mode_has_endpoints(mode)) {
 		/* as dockerd: an unknown network fails the start, not the create */
 		if (net_lookup(eng->nets, mode, &name, id, NULL) < 0) {

@@ -365,3 +365,33 @@ def test_restart_keeps_published_port(docker, daemon, image):
         assert not any("--dport %d " % port in r for r in berth_rules(daemon.bridge))
     finally:
         docker("rm", "-f", cid)
+
+
+def test_daemon_without_default_bridge_and_pools(berthd):
+    """-b none: no bridge network, containers get an empty namespace; default-address-pools
+    decide user networks' subnets."""
+    import shutil
+    import tempfile
+    from conftest import Daemon, cleanup_runtime
+    base = tempfile.mkdtemp(prefix="berth-nobr-", dir="/tmp")
+    d = Daemon(base)
+    cfg = os.path.join(base, "daemon.json")
+    with open(cfg, "w") as f:
+        json.dump({"default-address-pools": [{"base": "10.214.0.0/16", "size": 24}]}, f)
+    try:
+        d.start("-b", "none", "--config-file", cfg)
+        d.docker("load", "-i", berthd.busybox_archive)
+        names = d.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+        assert "bridge" not in names and "host" in names
+        out = d.docker("run", "--rm", "busybox", "ip", "-o", "link").stdout
+        assert "eth0" not in out
+        d.docker("network", "create", "pooled")
+        sub = json.loads(d.docker("network", "inspect", "pooled").stdout)[0]["IPAM"]["Config"][0]
+        assert sub["Subnet"].startswith("10.214.") and sub["Subnet"].endswith("/24")
+        d.docker("network", "rm", "pooled")
+    finally:
+        if d.proc and d.proc.poll() is None:
+            d.docker("rm", "-f", *d.docker("ps", "-aq").stdout.split(), check=False)
+        d.stop()
+        cleanup_runtime(d)
+        shutil.rmtree(base, ignore_errors=True)
