@@ -109,6 +109,26 @@ static char *resolv_conf(struct container *c)
 
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as docker writes them
  * for a container without networks, plus --add-host entries. */
+/* --network container:<id>: the other container's /etc files, as docker shares them. */
+static int copy_etc_files(struct engine *eng, struct container *c, const char *other_name,
+			  eng_error_t *err)
+{
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	struct container *o = engine_container_get(eng, other_name, err);
+	if (!o)
+		return -1;
+	_cleanup_free_ char *odir = container_dir(eng, o->id), *dir = container_dir(eng, c->id);
+	container_unref(eng, o);
+	for (size_t i = 0; i < 3; i++) {
+		_cleanup_free_ char *src = path_join(odir, files[i]), *dst = path_join(dir, files[i]);
+		size_t len;
+		_cleanup_free_ char *data = read_file(src, &len, err);
+		if (!data || write_file_atomic(dst, data, len, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int write_etc_files(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	const char *ip = NULL, *k;
@@ -123,7 +143,11 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	_cleanup_free_ char *links = NULL;
 	size_t cap, i;
 	_cleanup_free_ char *buf = NULL;
+	const char *mode = json_str(c->host_config, "NetworkMode");
 	int n;
+
+	if (mode && !strncmp(mode, "container:", 10))
+		return copy_etc_files(eng, c, mode + 10, err);
 
 	if (container_links_hosts(eng, c, &links, err) < 0)
 		return -1;

@@ -275,6 +275,9 @@ def test_modes_none_host_container(docker, image):
         ip = inspect(docker, cid)["NetworkSettings"]["IPAddress"]
         out = docker("run", "--rm", "--network", "container:" + cid, image, "ip", "-4", "addr").stdout
         assert ip in out
+        hosts = docker("run", "--rm", "--network", "container:" + cid, image, "cat",
+                       "/etc/hosts").stdout
+        assert "%s\t%s" % (ip, cid[:12]) in hosts
     finally:
         docker("rm", "-f", cid)
 
