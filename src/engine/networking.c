@@ -335,7 +335,11 @@ json_t *container_net_inspect_locked(struct container *c)
 
 	for (size_t i = 0; i < sizeof(empty_strs) / sizeof(*empty_strs); i++)
 		json_object_set_new(ns, empty_strs[i], json_string(""));
-	json_object_set_new(ns, "SandboxKey", json_string(""));
+	char key[64] = "";
+	/* no bind-mounted namespace file (see decisions.md): the init's is the namespace's path */
+	if (running && c->pid > 0 && mode_has_endpoints(json_str(c->host_config, "NetworkMode")))
+		snprintf(key, sizeof(key), "/proc/%d/ns/net", c->pid);
+	json_object_set_new(ns, "SandboxKey", json_string(key));
 	json_object_set_new(ns, "HairpinMode", json_false());
 	json_object_set_new(ns, "LinkLocalIPv6PrefixLen", json_integer(0));
 	json_object_set_new(ns, "GlobalIPv6PrefixLen", json_integer(0));
