@@ -94,6 +94,11 @@ int network_create_settings(struct engine *eng, json_t *hc, json_t *networking, 
 			json_object_foreach(eps, k, v) req = v;
 		}
 		json_t *ipam = json_object_get(req, "IPAMConfig");
+		if (json_str(ipam, "IPv6Address") && *json_str(ipam, "IPv6Address")) {
+			json_decref(nets);
+			return eng_error_make(err, ENOTSUP, ERR_NOT_IMPLEMENTED,
+					      "--ip6: IPv6 networks are not implemented yet in berth");
+		}
 		if (json_str(ipam, "IPv4Address") && *json_str(ipam, "IPv4Address") &&
 		    !strcmp(name, "bridge")) {
 			json_decref(nets);

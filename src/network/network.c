@@ -696,6 +696,11 @@ json_t *net_create(struct net_store *s, json_t *body, eng_error_t *err)
 			       "%s is a pre-defined network and cannot be created", name);
 		return NULL;
 	}
+	if (json_bool(body, "EnableIPv6", 0)) {
+		eng_error_make(err, ENOTSUP, ERR_NOT_IMPLEMENTED,
+			       "IPv6 networks are not implemented yet in berth");
+		return NULL;
+	}
 	if (strcmp(driver, "bridge")) {
 		if (!strcmp(driver, "host") || !strcmp(driver, "null"))
 			eng_error_make(err, EPERM, ERR_FORBIDDEN,

@@ -398,3 +398,9 @@ def test_daemon_without_default_bridge_and_pools(berthd):
         d.stop()
         cleanup_runtime(d)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_ipv6_is_refused_not_faked(docker, image):
+    r = docker("network", "create", "--ipv6", "itn-v6", check=False)
+    assert r.returncode != 0 and "not implemented" in r.stderr
+    assert docker("network", "inspect", "itn-v6", check=False).returncode != 0
