@@ -191,6 +191,28 @@ static void list_filter_free(struct list_filter *lf)
 	strv_free(lf->ancestor_ids);
 }
 
+/* The network filter: a network name, full ID or ID prefix of one of the container's
+ * networks (matched on the summary, which is taken under the engine's lock). */
+static int summary_on_networks(json_t *doc, json_t *wanted)
+{
+	json_t *nets = json_object_get(json_object_get(doc, "NetworkSettings"), "Networks"), *ep, *w;
+	const char *name;
+	size_t i;
+	if (!wanted)
+		return 1;
+	json_array_foreach(wanted, i, w)
+	{
+		const char *v = json_string_value(w);
+		json_object_foreach(nets, name, ep)
+		{
+			const char *id = json_str(ep, "NetworkID");
+			if (v && (!strcmp(name, v) || (id && *id && !strncmp(id, v, strlen(v)))))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 void api_containers_list(struct http_request *req, struct engine *eng)
 {
 	struct list_filter lf;
@@ -218,7 +240,12 @@ void api_containers_list(struct http_request *req, struct engine *eng)
 			continue;
 		if (limit > 0 && (long long)json_array_size(out) >= limit)
 			break;
-		json_array_append_new(out, engine_container_summary(eng, c, size));
+		json_t *doc = engine_container_summary(eng, c, size);
+		if (!summary_on_networks(doc, filters_get(lf.f, "network"))) {
+			json_decref(doc);
+			continue;
+		}
+		json_array_append_new(out, doc);
 	}
 	engine_container_list_free(eng, list, n);
 	list_filter_free(&lf);

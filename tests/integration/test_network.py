@@ -168,6 +168,7 @@ def test_user_networks_traffic_and_isolation(docker, image, networks):
         net = json.loads(docker("network", "inspect", "itn-a").stdout)[0]
         assert net["Containers"][cid]["IPv4Address"].startswith(ip + "/")
         bridge = net["Options"].get("com.docker.network.bridge.name") or "br-" + net["Id"][:12]
+        assert docker("ps", "-q", "--no-trunc", "--filter", "network=itn-a").stdout.split() == [cid]
         assert wait_for(lambda: wget_from(docker, image, "http://%s/hostname" % ip,
                                           "--network", "itn-a")) == cid[:12]
         assert wget_from(docker, image, "http://%s/hostname" % ip, "--network", "itn-b") is None
