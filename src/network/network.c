@@ -517,6 +517,13 @@ static int network_matches(const struct network *n, json_t *f)
 		if (!ok)
 			return 0;
 	}
+	json_array_foreach(filters_get(f, "dangling"), i, v)
+	{
+		const char *d = json_string_value(v);
+		int want = d && (!strcmp(d, "true") || !strcmp(d, "1"));
+		if (want != (!n->predefined && n->neps == 0))
+			return 0;
+	}
 	if (types) {
 		int ok = 0;
 		json_array_foreach(types, i, v)

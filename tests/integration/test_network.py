@@ -117,6 +117,9 @@ def test_random_and_exposed_ports(docker, image):
         assert hp > 0 and int(ports["81/tcp"][0]["HostPort"]) > 0
         assert wait_for(lambda: http_get("http://127.0.0.1:%d/hostname" % hp)) == cid[:12] + "\n"
         assert "0.0.0.0:%d->80/tcp" % hp in docker("ps", "--filter", "id=" + cid).stdout
+        assert docker("ps", "-q", "--no-trunc", "--filter", "publish=%d" % hp).stdout.split() == [cid]
+        assert cid in docker("ps", "-q", "--no-trunc", "--filter", "expose=81/tcp").stdout
+        assert cid not in docker("ps", "-q", "--no-trunc", "--filter", "expose=82").stdout
     finally:
         docker("rm", "-f", cid)
 
@@ -258,6 +261,9 @@ def test_list_filters_prune_and_events(docker, daemon, networks):
         [inspect(docker, "itn-l1")["Id"][:12]]
     assert docker("network", "ls", "--filter", "type=custom", "--format",
                   "{{.Name}}").stdout.split() == sorted(["itn-l1", "itn-l2"]) or True
+    dangling = docker("network", "ls", "--filter", "dangling=true", "--format",
+                      "{{.Name}}").stdout.split()
+    assert "itn-l1" in dangling and "bridge" not in dangling
     out = docker("network", "prune", "-f", "--filter", "label=k=v").stdout
     assert "itn-l1" in out and "itn-l2" not in out
     ev = docker("events", "--since", since, "--until", str(int(time.time()) + 1), "--filter",
