@@ -411,3 +411,30 @@ def test_ipv6_is_refused_not_faked(docker, image):
     r = docker("network", "create", "--ipv6", "itn-v6", check=False)
     assert r.returncode != 0 and "not implemented" in r.stderr
     assert docker("network", "inspect", "itn-v6", check=False).returncode != 0
+
+
+def test_port_bound_to_address_and_ranges(docker, image):
+    port = free_port()
+    cid = httpd(docker, image, "-p", "127.0.0.1:%d:80" % port)
+    try:
+        assert wait_for(lambda: http_get("http://127.0.0.1:%d/hostname" % port)) == \
+            cid[:12] + "\n"
+        hip = host_ip()
+        if hip:
+            assert http_get("http://%s:%d/hostname" % (hip, port)) is None
+        assert docker("port", cid, "80").stdout.strip() == "127.0.0.1:%d" % port
+    finally:
+        docker("rm", "-f", cid)
+    base = free_port()
+    cid = docker("run", "-d", "-p", "%d-%d:7000-7001" % (base, base + 1), image, "sleep",
+                 "60", check=False)
+    if cid.returncode != 0:  # base+1 happened to be taken on the host
+        assert "already in use" in cid.stderr
+        return
+    cid = cid.stdout.strip()
+    try:
+        ports = inspect(docker, cid)["NetworkSettings"]["Ports"]
+        assert ports["7000/tcp"][0]["HostPort"] == str(base)
+        assert ports["7001/tcp"][0]["HostPort"] == str(base + 1)
+    finally:
+        docker("rm", "-f", cid)
