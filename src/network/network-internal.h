@@ -47,3 +47,8 @@ struct net_store {
 	net_dns_hook dns;
 	void *dns_ctx;
 };
+
+/* ports.c: whether p's host port is published by an endpoint of the store or in mine[];
+ * store lock held. */
+int port_taken_locked(struct net_store *s, const struct fw_port *p, const struct fw_port *mine,
+		      size_t nmine);

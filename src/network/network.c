@@ -909,6 +909,16 @@ json_t *net_attach(struct net_store *s, const char *network, const struct net_at
 			       n->name);
 		goto out;
 	}
+	/* ports are checked when resolved, outside this lock: a concurrent start may have
+	 * published one of them since */
+	for (size_t i = 0; i < a->nports; i++)
+		if (port_taken_locked(s, &a->ports[i], NULL, 0)) {
+			eng_error_make(err, EADDRINUSE, ERR_INTERNAL,
+				       "Bind for %s:%d failed: port is already allocated",
+				       *a->ports[i].host_ip ? a->ports[i].host_ip : "0.0.0.0",
+				       a->ports[i].host_port);
+			goto out;
+		}
 	memcpy(e.ctr_id, a->ctr_id, 65);
 	if (a->ip && *a->ip) {
 		if (n->predefined) {

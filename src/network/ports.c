@@ -53,8 +53,8 @@ static int host_port_free(const char *proto, const char *ip, int port)
 	return ok;
 }
 
-static int port_taken_locked(struct net_store *s, const struct fw_port *p, const struct fw_port *mine,
-			     size_t nmine)
+int port_taken_locked(struct net_store *s, const struct fw_port *p, const struct fw_port *mine,
+		      size_t nmine)
 {
 	for (size_t i = 0; i < s->n; i++)
 		for (size_t j = 0; j < s->nets[i]->neps; j++) {
