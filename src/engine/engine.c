@@ -6,6 +6,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "../network/network.h"
 #include "../runtime/oci.h"
 #include "../volume/store.h"
 
@@ -15,7 +16,6 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include "../network/network.h"
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
