@@ -136,27 +136,20 @@ static void port_rules(struct buf *b, const char *br, const struct fw_port *port
 	}
 }
 
-int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, size_t nports,
-		     int setup, eng_error_t *err)
+char *fw_network_rules(const struct fw_network *n, const struct fw_port *ports, size_t nports,
+		       const char *saved)
 {
 	const char *br = n->bridge;
 	struct buf b = {0};
-	_cleanup_free_ char *saved = NULL;
 	char needle[64];
-	int rc;
 
-	if (!setup) {
+	if (!saved) {
 		/* only the DNAT chain depends on the containers: the rest stays as it is */
 		addf(&b, "*nat\n:BERTH-D-%s - [0:0]\n", br);
 		port_rules(&b, br, ports, nports);
 		addf(&b, "COMMIT\n");
-		rc = restore(b.s, err);
-		free(b.s);
-		return rc;
+		return b.s;
 	}
-	if (!(saved = save(err)))
-		return -1;
-
 	addf(&b, "*filter\n:BERTH-F-%s - [0:0]\n", br);
 	if (n->internal)
 		addf(&b, "-A BERTH-F-%s -i %s ! -o %s -j DROP\n-A BERTH-F-%s -o %s ! -i %s -j DROP\n",
@@ -176,7 +169,7 @@ int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, si
 		if (!saved_lines(saved, "filter", needle, 0, NULL))
 			addf(&b, "-I FORWARD -i %s -j BERTH-F-%s\n-I FORWARD -o %s -j BERTH-F-%s\n",
 			     br, br, br, br);
-		snprintf(needle, sizeof(needle), "-A " ISO_CHAIN " -o %s", br);
+		snprintf(needle, sizeof(needle), "-A " ISO_CHAIN " -o %s ", br);
 		if (!strstr(saved, needle))
 			addf(&b, "-A " ISO_CHAIN " -o %s -m conntrack ! --ctstate DNAT -j DROP\n", br);
 	}
@@ -199,20 +192,25 @@ int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, si
 			addf(&b, "-A POSTROUTING -j BERTH-S-%s\n", br);
 	}
 	addf(&b, "COMMIT\n");
-	rc = restore(b.s, err);
-	free(b.s);
-	return rc;
+	return b.s;
 }
 
-int fw_network_remove(const char *bridge, eng_error_t *err)
+int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, size_t nports,
+		     int setup, eng_error_t *err)
 {
-	_cleanup_free_ char *saved = save(err);
+	_cleanup_free_ char *saved = NULL, *rules = NULL;
+	if (setup && !(saved = save(err)))
+		return -1;
+	rules = fw_network_rules(n, ports, nports, saved);
+	return restore(rules, err);
+}
+
+char *fw_network_removal(const char *bridge, const char *saved)
+{
 	struct buf b = {0};
 	char needle[64], chain[64];
-	int rc, any = 0;
+	int any = 0;
 
-	if (!saved)
-		return -1;
 	addf(&b, "*filter\n");
 	snprintf(needle, sizeof(needle), "-j BERTH-F-%s", bridge);
 	saved_lines(saved, "filter", needle, 1, &b);
@@ -234,7 +232,18 @@ int fw_network_remove(const char *bridge, eng_error_t *err)
 		}
 	}
 	addf(&b, "COMMIT\n");
-	rc = any || strchr(b.s, 'D') ? restore(b.s, err) : 0;
-	free(b.s);
-	return rc;
+	if (!any && !strstr(b.s, "\n-D ")) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+int fw_network_remove(const char *bridge, eng_error_t *err)
+{
+	_cleanup_free_ char *saved = save(err), *rules = NULL;
+	if (!saved)
+		return -1;
+	rules = fw_network_removal(bridge, saved);
+	return rules ? restore(rules, err) : 0;
 }

@@ -31,3 +31,10 @@ int fw_network_apply(const struct fw_network *n, const struct fw_port *ports, si
 		     int setup, eng_error_t *err);
 /* Removes every rule and chain of the bridge; what is already gone is fine. */
 int fw_network_remove(const char *bridge, eng_error_t *err);
+
+/* The iptables-restore input behind the two calls above, from `saved` (iptables-save's
+ * output; NULL for apply's DNAT-only rewrite), for the unit tests. Caller frees; removal
+ * gives NULL when nothing of the bridge is left. */
+char *fw_network_rules(const struct fw_network *n, const struct fw_port *ports, size_t nports,
+		       const char *saved);
+char *fw_network_removal(const char *bridge, const char *saved);
