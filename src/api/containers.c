@@ -708,7 +708,7 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	eng_error_t err;
 	struct shim_attach a = {0};
 	const char *keys = http_query(req, "detachKeys");
-	int fd, tty;
+	int fd, tty, held = 0;
 
 	if (!c)
 		return;
@@ -725,12 +725,19 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	if (http_query_bool(req, "stderr", 0))
 		flags |= SHIM_STDERR;
 	http_body_discard(req);
+	/* a log replay writes to the client: it must not happen under the container's lock */
+	held = http_query_bool(req, "stream", 0) && flags && !http_query_bool(req, "logs", 0);
+	if (held)
+		engine_container_attach_hold(c);
 	fd = http_hijack(req,
 			 tty ? "application/vnd.docker.raw-stream"
 			     : "application/vnd.docker.multiplexed-stream",
 			 &pending, &npending);
-	if (fd < 0)
+	if (fd < 0) {
+		if (held)
+			engine_container_attach_release(c);
 		goto out;
+	}
 	if (npending)
 		log_debug("attach %.12s: %zu early stdin bytes dropped", c->id, npending);
 	if (http_query_bool(req, "logs", 0)) {
@@ -746,7 +753,7 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	}
 	a.fd = fd;
 	a.flags = flags;
-	if (engine_container_attach(eng, c, &a, &err) < 0)
+	if (engine_container_attach(eng, c, &a, held, &err) < 0)
 		log_warn("attach %.12s: %s", c->id, err.msg);
 out:
 	container_unref(eng, c);

@@ -87,7 +87,12 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 /* Attach a hijacked client (a->fd, consumed): handed to the shim when running, kept until
  * start otherwise. */
 int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *a, eng_error_t *err);
+			    const struct shim_attach *a, int held, eng_error_t *err);
+/* Taken before the client hears it is attached (held=1 above, which releases it): the
+ * start the client sends next then finds the attach registered, and none of the
+ * container's first output is lost. */
+void engine_container_attach_hold(struct container *c);
+void engine_container_attach_release(struct container *c);
 
 /* docker pause / unpause through the cgroup freezer; ERR_CONFLICT with docker's messages. */
 int engine_container_pause(struct engine *eng, struct container *c, eng_error_t *err);

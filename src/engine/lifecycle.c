@@ -884,14 +884,25 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 	return rc;
 }
 
+void engine_container_attach_hold(struct container *c)
+{
+	pthread_mutex_lock(&c->op_lock);
+}
+
+void engine_container_attach_release(struct container *c)
+{
+	pthread_mutex_unlock(&c->op_lock);
+}
+
 int engine_container_attach(struct engine *eng, struct container *c,
-			    const struct shim_attach *ap, eng_error_t *err)
+			    const struct shim_attach *ap, int held, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
 	struct shim_attach a = *ap;
 	int running, rc = 0;
 
-	pthread_mutex_lock(&c->op_lock);
+	if (!held)
+		pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
 	running = is_running(c);
 	if (!running) {
