@@ -12,12 +12,17 @@ Measures, for each engine that is installed:
     to return all of it, with the monitor's RSS and high-water mark sampled while it streams
   - pull of a multi-layer image of 330 MB from a local registry (Debian's docker-registry),
     cold each time (image and layers removed), and the daemon's peak RSS during the pull
-and prints ratios against berth. Every daemon is started here, on its own temporary roots,
+and prints ratios against berth. With --net, instead, on each engine's default bridge:
+  - median latency of `run --rm -p PORT:80 busybox true`
+  - wrk throughput (requests/s) from the host through a published port to busybox httpd
+Every daemon is started here, on its own temporary roots,
 and stopped by its PID at the end. Not a test: nothing here asserts a timing."""
 import argparse
 import os
+import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -92,6 +97,8 @@ class Engine:
 
 class Berth(Engine):
     name = "berth"
+    # a default bridge of its own, removed with its rules at the end
+    BRIDGE, BRIDGE_ADDR = "bberth0", "10.211.1.1/24"
 
     def __init__(self, base):
         self.base = os.path.join(base, "berth")
@@ -101,7 +108,8 @@ class Berth(Engine):
         self.proc = subprocess.Popen(
             [os.path.join(ROOT, "build", "berthd"), "-H", "unix://" + self.sock,
              "--data-root", os.path.join(self.base, "data"), "--exec-root", self.exec_root,
-             "--pidfile", os.path.join(self.base, "pid"), "--log-level", "warn"],
+             "--pidfile", os.path.join(self.base, "pid"), "--log-level", "warn",
+             "-b", self.BRIDGE, "--bip", self.BRIDGE_ADDR],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.base, "log"), "w"))
         self.daemon_pid = self.proc.pid
         if not wait_socket(self.sock):
@@ -119,21 +127,56 @@ class Berth(Engine):
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(30)
+        remove_berth_bridge(self.BRIDGE)
+
+
+def remove_berth_bridge(bridge):
+    """The default bridge berthd keeps (as dockerd keeps docker0), and its rules."""
+    remove_rules_of(bridge, ["BERTH-F-" + bridge, "BERTH-D-" + bridge, "BERTH-S-" + bridge])
+    subprocess.run(["ip", "link", "del", bridge], capture_output=True)
+
+
+def remove_rules_of(bridge, chains, extra=None):
+    """Every rule naming the bridge (or `extra`, a subnet), and the chains given."""
+    saved = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+    tables, table = {}, None
+    for line in saved.splitlines():
+        words = line.split()
+        if line.startswith("*"):
+            table = line[1:]
+        elif line.startswith("-A ") and (any(c in words for c in chains) or bridge in words or
+                                         (extra and extra in words)):
+            tables.setdefault(table, []).append("-D " + line[3:])
+        elif line.startswith(":") and words[0][1:] in chains:
+            tables.setdefault(table, []).extend(["-F " + words[0][1:], "-X " + words[0][1:]])
+    rules = "".join("*%s\n%s\nCOMMIT\n" % (t, "\n".join(
+        sorted(l, key=lambda x: x.startswith("-F") or x.startswith("-X")))) for t, l in tables.items())
+    subprocess.run(["iptables-restore", "-w", "--noflush"], input=rules, text=True,
+                   capture_output=True)
 
 
 class Dockerd(Engine):
     name = "dockerd"
+    # with --net: a bridge of its own (dockerd's -b), so a system dockerd's docker0 is untouched
+    BRIDGE, BRIDGE_ADDR = "bbench0", "10.211.0.1/24"
 
-    def __init__(self, base):
+    def __init__(self, base, net=False):
         self.base = os.path.join(base, "docker")
         os.makedirs(self.base)
         self.sock = os.path.join(self.base, "sock")
-        # networking off: the measured runs use --network none on every engine
+        self.net = net
+        if net:
+            subprocess.run(["ip", "link", "add", self.BRIDGE, "type", "bridge"], check=True)
+            subprocess.run(["ip", "addr", "add", self.BRIDGE_ADDR, "dev", self.BRIDGE], check=True)
+            subprocess.run(["ip", "link", "set", self.BRIDGE, "up"], check=True)
+            netopts = ["--bridge", self.BRIDGE]
+        else:
+            # networking off: the measured runs use --network none on every engine
+            netopts = ["--bridge", "none", "--iptables=false", "--ip-masq=false"]
         self.proc = subprocess.Popen(
             ["dockerd", "-H", "unix://" + self.sock, "--data-root",
              os.path.join(self.base, "data"), "--exec-root", os.path.join(self.base, "exec"),
-             "--pidfile", os.path.join(self.base, "pid"), "--bridge", "none",
-             "--iptables=false", "--ip-masq=false", "--log-level", "warn"],
+             "--pidfile", os.path.join(self.base, "pid"), *netopts, "--log-level", "warn"],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.base, "log"), "w"))
         self.daemon_pid = self.proc.pid
         if not wait_socket(self.sock):
@@ -164,6 +207,9 @@ class Dockerd(Engine):
             self.proc.wait(60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        if self.net:
+            remove_rules_of(self.BRIDGE, [], extra=self.BRIDGE_ADDR.rsplit(".", 1)[0] + ".0/24")
+            subprocess.run(["ip", "link", "del", self.BRIDGE], capture_output=True)
 
 
 class Podman(Engine):
@@ -309,6 +355,57 @@ def bench_pull(engine, ref, n):
     return {"pull": statistics.median(times), "pull_peak": max(peaks)}
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def bench_net(engine, archive, n):
+    engine.run("load", "-i", archive)
+    engine.run("run", "--rm", "-p", "%d:80" % free_port(), IMAGE, "true")  # warm caches
+    lat = [timed(lambda: engine.run("run", "--rm", "-p", "%d:80" % free_port(), IMAGE, "true"))
+           for _ in range(n)]
+    port = free_port()
+    cid = engine.run("run", "-d", "-p", "%d:80" % port, IMAGE, "httpd", "-f", "-p", "80",
+                     "-h", "/etc").stdout.strip()
+    url = "http://127.0.0.1:%d/passwd" % port
+    deadline = time.time() + 10
+    while time.time() < deadline and \
+            subprocess.run(["wget", "-q", "-O", "/dev/null", url], capture_output=True).returncode:
+        time.sleep(0.1)
+    out = subprocess.run(["wrk", "-t2", "-c32", "-d5s", url], capture_output=True,
+                         text=True).stdout
+    m = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+    engine.run("rm", "-f", cid)
+    return {"run": statistics.median(lat), "rps": float(m.group(1)) if m else 0.0}
+
+
+def main_net(args, base, archive):
+    results = {}
+    for name in args.engines.split(","):
+        if name == "podman" or (name == "dockerd" and not shutil.which("dockerd")):
+            continue
+        eng = None
+        try:
+            eng = Berth(base) if name == "berth" else Dockerd(base, net=True)
+            results[name] = bench_net(eng, archive, args.n)
+        except Exception as e:
+            print("# %s: %s" % (name, e))
+        finally:
+            if eng:
+                eng.stop()
+    print("\n%-10s %22s %16s" % ("engine", "run --rm -p (ms)", "wrk (req/s)"))
+    for name, r in results.items():
+        print("%-10s %22.1f %16.0f" % (name, r["run"] * 1000, r["rps"]))
+    b, d = results.get("berth"), results.get("dockerd")
+    if b and d:
+        print("berth vs dockerd: run --rm -p at %.2f of dockerd's latency, throughput %.2fx" % (
+            b["run"] / d["run"], b["rps"] / max(d["rps"], 1)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20, help="runs for the latency median")
@@ -316,6 +413,7 @@ def main():
     ap.add_argument("--only-logs", action="store_true", help="just the log throughput")
     ap.add_argument("--only-pull", action="store_true", help="just the registry pull")
     ap.add_argument("--pulls", type=int, default=3, help="cold pulls for the pull median")
+    ap.add_argument("--net", action="store_true", help="networking figures instead")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: run as root")
@@ -325,9 +423,9 @@ def main():
     kinds = {"berth": Berth, "dockerd": Dockerd, "podman": Podman}
     results = {}
     reg = ref = None
-    if not args.only_logs:
+    if not args.only_logs and not args.net:
         reg, ref = pull_registry(base)
-    for name in args.engines.split(","):
+    for name in args.engines.split(",") if not args.net else []:
         if name == "dockerd" and not shutil.which("dockerd"):
             print("# dockerd not installed (apt-get install docker.io): skipped")
             continue
@@ -353,12 +451,16 @@ def main():
                 eng.stop()
     if reg:
         reg.cleanup()
+    if args.net:
+        main_net(args, base, archive)
     subprocess.run(["umount", "-R", base], capture_output=True)
     for dirpath, dirnames, _ in os.walk(base, topdown=False):
         if os.path.ismount(dirpath):
             subprocess.run(["umount", "-l", dirpath], capture_output=True)
     shutil.rmtree(base, ignore_errors=True)
 
+    if args.net:
+        return
     full = {name: r for name, r in results.items() if "run" in r}
     if full:
         print("\n%-10s %14s %16s %11s %14s %12s" % (

@@ -6,6 +6,7 @@
 #include "files.h"
 #include "images.h"
 #include "stats.h"
+#include "networks.h"
 #include "system.h"
 #include "system_df.h"
 #include "volumes.h"
@@ -14,14 +15,6 @@
 #include <string.h>
 
 typedef void (*api_fn)(struct http_request *req, struct engine *eng);
-
-/* No user-defined networks exist until the networking issue lands, so every lookup misses;
- * the docker CLI's `inspect` probes networks and needs the 404 to go on. */
-static void api_network_inspect(struct http_request *req, struct engine *eng)
-{
-	(void)eng;
-	http_reply_error(req, 404, "network %s not found", req->params[0]);
-}
 
 struct route {
 	const char *method;
@@ -84,13 +77,13 @@ static const struct route routes[] = {
 	{"POST", "/auth", api_auth},
 	{"GET", "/distribution/{name*}/json", api_distribution_inspect},
 
-	{"GET", "/networks", NULL, "networks"},
+	{"GET", "/networks", api_networks_list},
 	{"GET", "/networks/{id}", api_network_inspect},
-	{"POST", "/networks/create", NULL, "networks"},
+	{"POST", "/networks/create", api_network_create},
 	{"POST", "/networks/prune", api_networks_prune},
-	{"DELETE", "/networks/{id}", NULL, "networks"},
-	{"POST", "/networks/{id}/connect", NULL, "networks"},
-	{"POST", "/networks/{id}/disconnect", NULL, "networks"},
+	{"DELETE", "/networks/{id}", api_network_delete},
+	{"POST", "/networks/{id}/connect", api_network_connect},
+	{"POST", "/networks/{id}/disconnect", api_network_disconnect},
 
 	{"GET", "/volumes", api_volumes_list},
 	{"POST", "/volumes/create", api_volume_create},

@@ -209,6 +209,55 @@ static void list_filter_free(struct list_filter *lf)
 	strv_free(lf->ancestor_ids);
 }
 
+/* The network filter: a network name, full ID or ID prefix of one of the container's
+ * networks (matched on the summary, which is taken under the engine's lock). */
+static int summary_on_networks(json_t *doc, json_t *wanted)
+{
+	json_t *nets = json_object_get(json_object_get(doc, "NetworkSettings"), "Networks"), *ep, *w;
+	const char *name;
+	size_t i;
+	if (!wanted)
+		return 1;
+	json_array_foreach(wanted, i, w)
+	{
+		const char *v = json_string_value(w);
+		json_object_foreach(nets, name, ep)
+		{
+			const char *id = json_str(ep, "NetworkID");
+			if (v && (!strcmp(name, v) || (id && *id && !strncmp(id, v, strlen(v)))))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* publish= and expose=: "port[/proto]" or a range "a-b[/proto]" against the summary's
+ * public (publish) or private (expose) ports. */
+static int summary_has_port(json_t *doc, json_t *wanted, const char *key)
+{
+	json_t *ports = json_object_get(doc, "Ports"), *p, *w;
+	size_t i, k;
+	if (!wanted)
+		return 1;
+	json_array_foreach(wanted, i, w)
+	{
+		const char *v = json_string_value(w), *slash = v ? strchr(v, '/') : NULL;
+		int lo = 0, hi = 0;
+		if (!v || sscanf(v, "%d-%d", &lo, &hi) < 1)
+			continue;
+		if (hi < lo)
+			hi = lo;
+		json_array_foreach(ports, k, p)
+		{
+			int port = (int)json_int(p, key, 0);
+			if (port >= lo && port <= hi &&
+			    (!slash || !strcmp(slash + 1, json_str(p, "Type") ?: "")))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 void api_containers_list(struct http_request *req, struct engine *eng)
 {
 	struct list_filter lf;
@@ -236,7 +285,14 @@ void api_containers_list(struct http_request *req, struct engine *eng)
 			continue;
 		if (limit > 0 && (long long)json_array_size(out) >= limit)
 			break;
-		json_array_append_new(out, engine_container_summary(eng, c, size));
+		json_t *doc = engine_container_summary(eng, c, size);
+		if (!summary_on_networks(doc, filters_get(lf.f, "network")) ||
+		    !summary_has_port(doc, filters_get(lf.f, "publish"), "PublicPort") ||
+		    !summary_has_port(doc, filters_get(lf.f, "expose"), "PrivatePort")) {
+			json_decref(doc);
+			continue;
+		}
+		json_array_append_new(out, doc);
 	}
 	engine_container_list_free(eng, list, n);
 	list_filter_free(&lf);

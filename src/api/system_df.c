@@ -97,12 +97,3 @@ void api_build_prune(struct http_request *req, struct engine *eng)
 	http_body_discard(req);
 	http_reply_json(req, 200, json_pack("{s:n, s:i}", "CachesDeleted", "SpaceReclaimed", 0));
 }
-
-/* Only the predefined networks exist until user-defined networks land, and prune never
- * removes those: the honest answer is that nothing was deleted. */
-void api_networks_prune(struct http_request *req, struct engine *eng)
-{
-	(void)eng;
-	http_body_discard(req);
-	http_reply_json(req, 200, json_pack("{s:n}", "NetworksDeleted"));
-}

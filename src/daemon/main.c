@@ -27,7 +27,8 @@ struct options {
 	char *data_root, *exec_root, *pidfile, *log_level, *default_runtime, *config_file;
 	char *seccomp_profile, *log_driver, *init_path, *certs_dir;
 	char **insecure_registries, **registry_mirrors;
-	json_t *runtimes, *log_opts;
+	char *bridge, *bip, *mtu;
+	json_t *runtimes, *log_opts, *pools;
 	int init, no_new_privileges; /* -1: not given */
 };
 
@@ -63,6 +64,10 @@ static void usage(FILE *f)
 		   "      --registry-mirror list   Preferred Docker registry mirror\n"
 		   "      --certs-dir string       Per-registry certificates (default "
 		   "\"/etc/berth/certs.d\")\n"
+		   "  -b, --bridge string          Attach containers to a network bridge (default "
+		   "\"berth0\", \"none\": no default bridge)\n"
+		   "      --bip string             Network bridge IP\n"
+		   "      --mtu int                Set the containers network MTU\n"
 		   "  -h, --help                   Print usage\n"
 		   "  -v, --version                Print version information and quit\n");
 }
@@ -81,7 +86,8 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 		"default-runtime", "runtimes", "log-driver", "log-opts", "seccomp-profile",
 		"live-restore", "insecure-registries", "registry-mirrors", "bip",
 		"default-address-pools", "dns", "dns-opts", "dns-search", "storage-driver",
-		"experimental", "features", "init", "init-path", "no-new-privileges", NULL};
+		"experimental", "features", "init", "init-path", "no-new-privileges", "bridge", "mtu",
+		NULL};
 	json_auto_t *doc = NULL;
 	struct stat st;
 	const char *k;
@@ -127,12 +133,19 @@ static int load_config(struct options *o, const struct options *flags, eng_error
 	STR_KEY("seccomp-profile", seccomp_profile)
 	STR_KEY("log-driver", log_driver)
 	STR_KEY("init-path", init_path)
+	STR_KEY("bridge", bridge)
+	STR_KEY("bip", bip)
 #undef STR_KEY
 	if (json_is_boolean(json_object_get(doc, "init")) && flags->init < 0)
 		o->init = json_is_true(json_object_get(doc, "init"));
 	if (json_is_boolean(json_object_get(doc, "no-new-privileges")) &&
 	    flags->no_new_privileges < 0)
 		o->no_new_privileges = json_is_true(json_object_get(doc, "no-new-privileges"));
+	if (json_is_integer(json_object_get(doc, "mtu")) && !flags->mtu &&
+	    asprintf(&o->mtu, "%lld", json_int(doc, "mtu", 0)) < 0)
+		abort();
+	if (json_is_array(json_object_get(doc, "default-address-pools")))
+		o->pools = json_incref(json_object_get(doc, "default-address-pools"));
 	if (json_is_true(json_object_get(doc, "debug")) && !flags->log_level)
 		set_str(&o->log_level, "debug");
 	if (!flags->hosts && json_is_array(json_object_get(doc, "hosts"))) {
@@ -226,6 +239,9 @@ int main(int argc, char **argv)
 		{"insecure-registry", required_argument, NULL, 12},
 		{"registry-mirror", required_argument, NULL, 13},
 		{"certs-dir", required_argument, NULL, 14},
+		{"bridge", required_argument, NULL, 'b'},
+		{"bip", required_argument, NULL, 15},
+		{"mtu", required_argument, NULL, 16},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{0},
@@ -242,7 +258,7 @@ int main(int argc, char **argv)
 	/* one malloc arena: per-thread arenas would keep the heap of every past connection
 	 * thread resident, and the daemon's allocations are small and short */
 	mallopt(M_ARENA_MAX, 1);
-	while ((ch = getopt_long(argc, argv, "H:p:l:Dhv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "H:p:l:b:Dhv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			o.hosts = strv_push(o.hosts, optarg);
@@ -324,6 +340,18 @@ int main(int argc, char **argv)
 		case 14:
 			set_str(&o.certs_dir, optarg);
 			break;
+		case 'b':
+			set_str(&o.bridge, optarg);
+			given.bridge = o.bridge;
+			break;
+		case 15:
+			set_str(&o.bip, optarg);
+			given.bip = o.bip;
+			break;
+		case 16:
+			set_str(&o.mtu, optarg);
+			given.mtu = o.mtu;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -401,6 +429,10 @@ int main(int argc, char **argv)
 		.insecure_registries = o.insecure_registries,
 		.registry_mirrors = o.registry_mirrors,
 		.certs_dir = o.certs_dir,
+		.bridge = o.bridge,
+		.bip = o.bip,
+		.address_pools = o.pools,
+		.mtu = o.mtu ? atoi(o.mtu) : 0,
 	};
 	if (engine_open(&cfg, &eng, &err) < 0) {
 		log_error("starting the engine: %s", err.msg);

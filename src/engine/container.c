@@ -55,7 +55,7 @@ char *engine_container_bundle(struct engine *eng, const struct container *c)
 json_t *container_to_json(struct container *c)
 {
 	return json_pack("{s:s, s:s, s:I, s:O, s:O, s:s, s:s?, s:i, s:{s:s, s:i, s:i, s:i, s:b, "
-			 "s:s, s:I, s:I, s:b}, s:O?, s:O?}",
+			 "s:s, s:I, s:I, s:b}, s:O?, s:O?, s:O?}",
 			 "ID", c->id, "Name", c->name, "Created", (json_int_t)c->created_ns,
 			 "Config", c->config, "HostConfig", c->host_config, "Image", c->image_id,
 			 "Runtime", c->runtime, "RestartCount", c->restart_count, "State",
@@ -64,7 +64,7 @@ json_t *container_to_json(struct container *c)
 			 "Error", c->error ? c->error : "", "StartedAt",
 			 (json_int_t)c->started_ns, "FinishedAt", (json_int_t)c->finished_ns,
 			 "ManuallyStopped", c->stop_requested, "MountPoints", c->mounts,
-			 "Health", c->health);
+			 "Health", c->health, "NetworkSettings", c->net);
 }
 
 static struct container *container_new(void)
@@ -107,6 +107,8 @@ struct container *container_from_json(json_t *doc)
 		c->mounts = json_incref(json_object_get(doc, "MountPoints"));
 	if (json_is_object(json_object_get(doc, "Health")))
 		c->health = json_deep_copy(json_object_get(doc, "Health"));
+	if (json_is_object(json_object_get(doc, "NetworkSettings")))
+		c->net = json_incref(json_object_get(doc, "NetworkSettings"));
 	if (!json_is_object(c->config) || !json_is_object(c->host_config)) {
 		container_free(c);
 		return NULL;
@@ -125,6 +127,7 @@ void container_free(struct container *c)
 	json_decref(c->host_config);
 	json_decref(c->mounts);
 	json_decref(c->health);
+	json_decref(c->net);
 	for (size_t i = 0; i < c->npending; i++)
 		close(c->pending[i].fd);
 	free(c->pending);
@@ -319,18 +322,9 @@ static char **container_argv(struct container *c)
 
 static json_t *network_settings(struct container *c)
 {
-	const char *mode = json_str(c->host_config, "NetworkMode");
-	json_t *nets = json_object();
-
-	if (mode && !strcmp(mode, "none"))
-		json_object_set_new(
-			nets, "none",
-			json_pack("{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, "
-				  "s:n, s:n}",
-				  "IPAMConfig", "Links", "Aliases", "MacAddress", "", "NetworkID",
-				  "", "EndpointID", "", "Gateway", "", "IPAddress", "",
-				  "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
-				  "GlobalIPv6PrefixLen", 0, "DriverOpts", "DNSNames"));
+	json_t *ns = container_net_inspect_locked(c);
+	json_t *nets = json_incref(json_object_get(ns, "Networks"));
+	json_decref(ns);
 	return nets;
 }
 
@@ -467,21 +461,7 @@ json_t *engine_container_inspect(struct engine *eng, struct container *c, int si
 			"MergedDir", merged, "Name", image_store_driver(eng->images), "Mounts",
 			mounts_inspect(c), "Config", c->config);
 	json_object_set_new(doc, "ExecIDs", exec_ids_locked(eng, c));
-	json_t *ns = json_object();
-	static const char *const empty_strs[] = {
-		"Bridge", "SandboxID", "SandboxKey", "LinkLocalIPv6Address", "EndpointID",
-		"GlobalIPv6Address", "IPAddress", "IPv6Gateway", "MacAddress", "Gateway"};
-	for (size_t i = 0; i < sizeof(empty_strs) / sizeof(*empty_strs); i++)
-		json_object_set_new(ns, empty_strs[i], json_string(""));
-	json_object_set_new(ns, "HairpinMode", json_false());
-	json_object_set_new(ns, "LinkLocalIPv6PrefixLen", json_integer(0));
-	json_object_set_new(ns, "GlobalIPv6PrefixLen", json_integer(0));
-	json_object_set_new(ns, "IPPrefixLen", json_integer(0));
-	json_object_set_new(ns, "SecondaryIPAddresses", json_null());
-	json_object_set_new(ns, "SecondaryIPv6Addresses", json_null());
-	/* Ports: an empty map, as docker shows for a container without published ports */
-	json_object_set_new(ns, "Ports", json_object());
-	json_object_set_new(ns, "Networks", network_settings(c));
+	json_t *ns = container_net_inspect_locked(c);
 	json_object_set_new(doc, "NetworkSettings", ns);
 	pthread_mutex_unlock(&eng->lock);
 	if (size)
@@ -519,6 +499,7 @@ json_t *engine_container_summary(struct engine *eng, struct container *c, int si
 			ctr_status_name(c->status), "Status", status, "HostConfig", "NetworkMode",
 			netmode ? netmode : "default", "NetworkSettings", "Networks",
 			network_settings(c), "Mounts", mounts_inspect(c));
+	json_object_set_new(doc, "Ports", container_net_summary_ports_locked(c));
 	pthread_mutex_unlock(&eng->lock);
 	if (size)
 		add_sizes(eng, c, doc);

@@ -47,6 +47,7 @@ struct container {
 	json_t *health;     /* docker's State.Health once a health check ran; see health.c */
 	unsigned health_gen; /* the running health monitor's generation */
 	int health_monitored;
+	json_t *net;        /* NetworkSettings, see networking.c */
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;

@@ -241,8 +241,6 @@ static int normalize_host_config(struct engine *eng, json_t *hc, eng_error_t *er
 
 	if (!mode || !*mode || !strcmp(mode, "default"))
 		json_object_set_new(hc, "NetworkMode", json_string("bridge"));
-	else if (strcmp(mode, "none") && strcmp(mode, "bridge") && strcmp(mode, "host"))
-		return eng_error_make(err, ENOENT, ERR_NOT_FOUND, "network %s not found", mode);
 
 	if (!json_is_object(lc) || !json_str(lc, "Type") || !*json_str(lc, "Type")) {
 		json_t *opts = json_is_object(lc) && json_is_object(json_object_get(lc, "Config"))
@@ -325,6 +323,7 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	struct container *c = NULL;
 	_cleanup_free_ char *dir = NULL;
 	const char *image_name;
+	json_auto_t *net = NULL;
 	int rc = -1;
 
 	*ret_warnings = json_array();
@@ -367,7 +366,9 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	if (!image_name || !*image_name)
 		return eng_error_make(err, EINVAL, ERR_INVALID,
 				      "no image specified: config.Image must be set");
-	if (normalize_host_config(eng, hc, err) < 0)
+	if (normalize_host_config(eng, hc, err) < 0 ||
+	    network_create_settings(eng, hc, json_object_get(body, "NetworkingConfig"), &net,
+				    err) < 0)
 		return -1;
 	img = image_get(eng->images, image_name, err);
 	if (!img) {
@@ -389,6 +390,7 @@ int engine_container_create(struct engine *eng, const char *name, json_t *body, 
 	random_hex_id(c->id);
 	c->config = merge_config(cfg_req, img->config);
 	c->host_config = json_incref(hc);
+	c->net = TAKE_PTR(net);
 	snprintf(c->image_id, sizeof(c->image_id), "%s", img->id);
 	c->created_ns = now_ns();
 	c->runtime = strdup(json_str(hc, "Runtime"));

@@ -36,6 +36,7 @@ struct engine {
 	int stopping;
 	struct event_log events;
 	struct exec_store *execs; /* exec.c: docker exec instances; NULL until the first */
+	struct net_store *nets;   /* networking.c: networks and endpoints */
 };
 
 /* Persists c's document; called with eng->lock held. Logs on failure. */
@@ -76,3 +77,19 @@ char *runtime_path(struct engine *eng, const char *name, eng_error_t *err);
 void exec_container_removed(struct engine *eng, struct container *c);
 json_t *exec_ids_locked(struct engine *eng, struct container *c);
 void exec_store_free(struct engine *eng);
+
+/* networking.c: the network store; c->net at create from HostConfig.NetworkMode and
+ * NetworkingConfig (ERR_NOT_FOUND for an unknown network); the namespace for start (its
+ * path for the runtime, and an fd to close once the runtime holds it); leaving the networks
+ * at exit (eng->lock held); endpoints of running containers after a restart; inspect's
+ * NetworkSettings (eng->lock held). */
+int networking_open(struct engine *eng, eng_error_t *err);
+int network_create_settings(struct engine *eng, json_t *hc, json_t *networking, json_t **ret,
+			    eng_error_t *err);
+int container_net_start(struct engine *eng, struct container *c, int *ret_nsfd,
+			char **ret_path, eng_error_t *err);
+void container_net_stop_locked(struct engine *eng, struct container *c);
+void containers_net_restore(struct engine *eng);
+json_t *container_net_inspect_locked(struct container *c);
+json_t *container_net_summary_ports_locked(struct container *c);
+int container_links_hosts(struct engine *eng, struct container *c, char **ret, eng_error_t *err);

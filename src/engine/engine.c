@@ -6,6 +6,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "../network/network.h"
 #include "../runtime/oci.h"
 #include "../volume/store.h"
 
@@ -262,8 +263,9 @@ int engine_open(const struct engine_config *cfg, struct engine **ret, eng_error_
 		eng_error_make(err, errno, ERR_INTERNAL, "epoll: %m");
 		goto fail;
 	}
-	if (containers_restore(eng, err) < 0)
+	if (networking_open(eng, err) < 0 || containers_restore(eng, err) < 0)
 		goto fail;
+	containers_net_restore(eng);
 	if (pthread_create(&eng->monitor, NULL, monitor_thread, eng) != 0) {
 		eng_error_make(err, EAGAIN, ERR_INTERNAL, "starting the monitor thread");
 		goto fail;
@@ -296,6 +298,7 @@ void engine_free(struct engine *eng)
 	if (eng->epoll_fd >= 0)
 		close(eng->epoll_fd);
 	exec_store_free(eng);
+	net_store_free(eng->nets);
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);
 	json_decref(eng->seccomp);

@@ -22,6 +22,10 @@ struct engine_config {
 	char **insecure_registries; /* daemon.json "insecure-registries" (NULL-terminated) */
 	char **registry_mirrors;    /* daemon.json "registry-mirrors" */
 	char *certs_dir;            /* /etc/berth/certs.d: <host:port>/{ca.crt,client.*} */
+	char *bridge;          /* -b: the default bridge's interface, "none" for no bridge */
+	char *bip;             /* --bip */
+	json_t *address_pools; /* default-address-pools */
+	int mtu;
 };
 
 struct engine;

@@ -6,6 +6,7 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../image/store.h"
+#include "../network/network.h"
 #include "../runtime/oci.h"
 #include "events.h"
 #include "mounts.h"
@@ -109,8 +110,30 @@ static char *resolv_conf(struct container *c)
 
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as docker writes them
  * for a container without networks, plus --add-host entries. */
+/* --network container:<id>: the other container's /etc files, as docker shares them. */
+static int copy_etc_files(struct engine *eng, struct container *c, const char *other_name,
+			  eng_error_t *err)
+{
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	struct container *o = engine_container_get(eng, other_name, err);
+	if (!o)
+		return -1;
+	_cleanup_free_ char *odir = container_dir(eng, o->id), *dir = container_dir(eng, c->id);
+	container_unref(eng, o);
+	for (size_t i = 0; i < 3; i++) {
+		_cleanup_free_ char *src = path_join(odir, files[i]), *dst = path_join(dir, files[i]);
+		size_t len;
+		_cleanup_free_ char *data = read_file(src, &len, err);
+		if (!data || write_file_atomic(dst, data, len, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int write_etc_files(struct engine *eng, struct container *c, eng_error_t *err)
 {
+	const char *ip = NULL, *k;
+	json_t *ep;
 	_cleanup_free_ char *dir = container_dir(eng, c->id);
 	_cleanup_free_ char *hosts = path_join(dir, "hosts");
 	_cleanup_free_ char *hostname = path_join(dir, "hostname");
@@ -118,22 +141,44 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	_cleanup_free_ char *rc = resolv_conf(c);
 	json_t *extra = json_object_get(c->host_config, "ExtraHosts"), *v;
 	const char *hn = json_str(c->config, "Hostname");
-	size_t cap = 1024 + 300 * json_array_size(extra), i;
-	_cleanup_free_ char *buf = malloc(cap);
+	_cleanup_free_ char *links = NULL;
+	size_t cap, i;
+	_cleanup_free_ char *buf = NULL;
+	const char *mode = json_str(c->host_config, "NetworkMode");
 	int n;
+
+	if (mode && !strncmp(mode, "container:", 10))
+		return copy_etc_files(eng, c, mode + 10, err);
+
+	if (container_links_hosts(eng, c, &links, err) < 0)
+		return -1;
+	cap = 1024 + 300 * json_array_size(extra) + strlen(links);
+	buf = malloc(cap);
 
 	n = snprintf(buf, cap,
 		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 		     "fe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
 		     "ff02::2\tip6-allrouters\n");
+	/* as docker: the container's first address names its hostname */
+	json_object_foreach(json_object_get(c->net, "Networks"), k, ep)
+		if (!ip && json_str(ep, "IPAddress") && *json_str(ep, "IPAddress"))
+			ip = json_str(ep, "IPAddress");
 	json_array_foreach(extra, i, v)
 	{
 		/* "name:ip"; the IP may itself hold colons (IPv6) */
 		const char *e = json_string_value(v), *colon = e ? strchr(e, ':') : NULL;
-		if (colon)
+		char gw[16];
+		if (colon && !strcmp(colon + 1, "host-gateway") &&
+		    net_gateway(eng->nets, "bridge", gw) == 0)
+			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", gw, (int)(colon - e),
+				      e);
+		else if (colon)
 			n += snprintf(buf + n, cap - (size_t)n, "%s\t%.*s\n", colon + 1,
 				      (int)(colon - e), e);
 	}
+	n += snprintf(buf + n, cap - (size_t)n, "%s", links);
+	if (ip)
+		n += snprintf(buf + n, cap - (size_t)n, "%s\t%s\n", ip, hn);
 	if (write_file_atomic(hosts, buf, (size_t)n, err) < 0)
 		return -1;
 	n = snprintf(buf, cap, "%s\n", hn);
@@ -144,7 +189,7 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 
 /* Writes <bundle>/config.json. */
 static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
-			const char *bundle, eng_error_t *err)
+			const char *bundle, const char *netns, eng_error_t *err)
 {
 	_cleanup_free_ char *dir = container_dir(eng, c->id);
 	_cleanup_free_ char *hosts = path_join(dir, "hosts");
@@ -155,7 +200,6 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 	_cleanup_strv_ char **args = NULL, **ep = NULL, **cmd = NULL, **env = NULL;
 	_cleanup_strv_ char **binds = NULL;
 	json_auto_t *spec = NULL, *extra_mounts = NULL;
-	const char *netmode = json_str(c->host_config, "NetworkMode");
 
 	json_strv(c->config, "Entrypoint", &ep, NULL);
 	json_strv(c->config, "Cmd", &cmd, NULL);
@@ -182,7 +226,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		.hosts_path = hosts,
 		.hostname_path = hostname,
 		.resolv_path = resolv,
-		.netns_path = netmode && !strcmp(netmode, "host") ? "/proc/1/ns/net" : NULL,
+		.netns_path = netns,
 		.cgroups_path = cgpath,
 		.shm_size = json_int(c->host_config, "ShmSize", 0),
 	};
@@ -211,13 +255,13 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
 	_cleanup_free_ char *log = engine_container_log_path(eng, c);
-	_cleanup_free_ char *rootfs = NULL, *runtime = NULL;
+	_cleanup_free_ char *rootfs = NULL, *runtime = NULL, *netns = NULL;
 	_cleanup_free_ char *exitf = path_join(bundle, "exit");
 	struct shim_attach *attach = NULL;
 	size_t nattach = 0;
 	pid_t shim_pid = 0, pid = 0;
-	int rc = -1;
-	int64_t t0, t1, t2, max_size = 0;
+	int rc = -1, nsfd = -1;
+	int64_t t0, t1, tn, t2, max_size = 0;
 	struct shim_start_opts so;
 	json_t *lc;
 	const char *ms, *mf;
@@ -244,7 +288,10 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	    image_rootfs_mount(eng->images, c->id, &rootfs, err) < 0)
 		goto fail;
 	t1 = now_ns();
-	if (write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, err) < 0)
+	if (container_net_start(eng, c, &nsfd, &netns, err) < 0)
+		goto fail;
+	tn = now_ns();
+	if (write_etc_files(eng, c, err) < 0 || write_bundle(eng, c, rootfs, bundle, netns, err) < 0)
 		goto fail;
 	t2 = now_ns();
 
@@ -284,9 +331,15 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	};
 	if (shim_start(&so, &shim_pid, &pid, err) < 0)
 		goto fail;
-	log_debug("container %.12s: started in %lld ms (mount %lld, bundle %lld, shim %lld)",
+	/* the container's processes hold the namespace now */
+	if (nsfd >= 0)
+		close(nsfd);
+	nsfd = -1;
+	log_debug("container %.12s: started in %lld ms (mount %lld, network %.1f, bundle %lld, "
+		  "shim %lld)",
 		  c->id, (long long)(now_ns() - t0) / 1000000, (long long)(t1 - t0) / 1000000,
-		  (long long)(t2 - t1) / 1000000, (long long)(now_ns() - t2) / 1000000);
+		  (double)(tn - t1) / 1e6, (long long)(t2 - tn) / 1000000,
+		  (long long)(now_ns() - t2) / 1000000);
 
 	pthread_mutex_lock(&eng->lock);
 	c->status = CTR_RUNNING;
@@ -311,7 +364,10 @@ fail:
 	if (rootfs)
 		image_rootfs_unmount(eng->images, c->id, NULL);
 	security_release(eng, c);
+	if (nsfd >= 0)
+		close(nsfd);
 	pthread_mutex_lock(&eng->lock);
+	container_net_stop_locked(eng, c);
 	free(c->error);
 	c->error = strdup(err->msg);
 	c->exit_code = start_failure_code(err->msg);
@@ -720,6 +776,7 @@ void container_exited(struct engine *eng, struct container *c)
 	if (image_rootfs_unmount(eng->images, c->id, &err) < 0)
 		log_warn("container %.12s: %s, ignoring", c->id, err.msg);
 	security_release(eng, c);
+	container_net_stop_locked(eng, c);
 	if (restart_wanted(c) && !eng->stopping) {
 		schedule_restart(eng, c);
 		return;

@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import random
 import tempfile
 import time
 
@@ -57,6 +58,9 @@ class Daemon:
         self.pidfile = os.path.join(base, "berthd.pid")
         self.log = os.path.join(base, "berthd.log")
         self.proc = None
+        # each daemon its own default bridge and subnet: test daemons run side by side
+        self.bridge = "bt%08x" % random.getrandbits(32)
+        self.bip = free_bip()
 
     @property
     def host(self):
@@ -67,6 +71,7 @@ class Daemon:
         self.proc = subprocess.Popen(
             [os.path.join(BUILD, "berthd"), "-H", self.host, "--data-root", self.data_root,
              "--exec-root", self.exec_root, "--pidfile", self.pidfile, "--log-level", "debug",
+             *(() if "-b" in extra or "--bridge" in extra else ("-b", self.bridge, "--bip", self.bip)),
              *extra],
             stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
         logf.close()
@@ -131,6 +136,84 @@ class Daemon:
         return r
 
 
+def host_routes():
+    """The IPv4 networks the host routes, as (address, prefix) integers."""
+    out = []
+    with open("/proc/net/route") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            dest, mask = int(fields[1], 16), int(fields[7], 16)
+            if mask:
+                out.append((socket.ntohl(dest), bin(mask).count("1")))
+    return out
+
+
+def free_bip():
+    """A /24 in 10.200.0.0/13 that nothing on the host routes."""
+    routes = host_routes()
+    for _ in range(1000):
+        net = (10 << 24) | ((200 + random.randrange(8)) << 16) | (random.randrange(256) << 8)
+        if all((net >> (32 - min(p, 24))) != (a >> (32 - min(p, 24))) for a, p in routes):
+            return "%d.%d.%d.1/24" % (net >> 24, (net >> 16) & 255, (net >> 8) & 255)
+    raise RuntimeError("no free subnet for a test bridge")
+
+
+def berth_rules(bridge):
+    """iptables rules and chains berth made for `bridge` (empty when none are left)."""
+    r = subprocess.run(["iptables-save"], capture_output=True, text=True)
+    found = []
+    for line in r.stdout.splitlines():
+        words = line.split()
+        if any(w.endswith("-" + bridge) and w.startswith("BERTH-") for w in words) or \
+                (line.startswith("-A BERTH-ISO") and bridge in words):
+            found.append(line)
+    return found
+
+
+def remove_bridge(bridge):
+    """Deletes a bridge and berth's rules for it; what is already gone is fine."""
+    r = subprocess.run(["iptables-save"], capture_output=True, text=True)
+    tables = {}
+    table = None
+    for line in r.stdout.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        words = line.split()
+        if line.startswith("-A ") and ("BERTH-F-" + bridge in words or "BERTH-D-" + bridge in words
+                                       or "BERTH-S-" + bridge in words
+                                       or (words[1] == "BERTH-ISO" and bridge in words)):
+            tables.setdefault(table, []).append("-D " + line[3:])
+    for table, chains in (("filter", ["BERTH-F-"]), ("nat", ["BERTH-D-", "BERTH-S-"])):
+        for c in chains:
+            if (":%s%s " % (c, bridge)) in r.stdout:
+                tables.setdefault(table, []).extend(["-F %s%s" % (c, bridge), "-X %s%s" % (c, bridge)])
+    rules = "".join("*%s\n%s\nCOMMIT\n" % (t, "\n".join(l)) for t, l in tables.items())
+    if rules:
+        subprocess.run(["iptables-restore", "-w", "--noflush"], input=rules, text=True,
+                       capture_output=True)
+    subprocess.run(["ip", "link", "del", bridge], capture_output=True)
+
+
+def daemon_bridges(d):
+    """The bridges of a daemon's networks, from its documents."""
+    out = {d.bridge}
+    netdir = os.path.join(d.data_root, "network")
+    for name in os.listdir(netdir) if os.path.isdir(netdir) else []:
+        try:
+            with open(os.path.join(netdir, name)) as f:
+                br = json.load(f).get("Bridge")
+        except (OSError, ValueError):
+            continue
+        if br:
+            out.add(br)
+    return out
+
+
+def cleanup_network(d):
+    for br in daemon_bridges(d):
+        remove_bridge(br)
+
+
 def make_busybox_archive(path, name=IMAGE):
     subprocess.run(["sh", os.path.join(ROOT, "scripts", "busybox-image.sh"), path, name],
                    check=True)
@@ -171,6 +254,7 @@ def cleanup_runtime(d):
                         os.rmdir(os.path.join(dirpath, sub))
                     except OSError:
                         pass
+    cleanup_network(d)
 
 
 @pytest.fixture(scope="session")
