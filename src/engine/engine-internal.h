@@ -37,6 +37,7 @@ struct engine {
 	struct event_log events;
 	struct exec_store *execs; /* exec.c: docker exec instances; NULL until the first */
 	struct net_store *nets;   /* networking.c: networks and endpoints */
+	struct dns_server *dns;   /* networking.c: the embedded DNS of user-defined networks */
 };
 
 /* Persists c's document; called with eng->lock held. Logs on failure. */
@@ -86,6 +87,13 @@ void exec_store_free(struct engine *eng);
 int networking_open(struct engine *eng, eng_error_t *err);
 int network_create_settings(struct engine *eng, json_t *hc, json_t *networking, json_t **ret,
 			    eng_error_t *err);
+/* Whether c is on a network with the embedded DNS (a user-defined one). */
+int container_has_dns(struct container *c);
+/* c's resolv.conf for the embedded DNS, as dockerd writes it (caller frees); its upstreams
+ * (caller frees) and ndots setting when the pointers are not NULL. */
+char *container_resolv_conf_dns(struct container *c, char ***ret_upstreams, int *ret_ndots_set);
+/* lifecycle.c: a running container's resolv.conf switched to the embedded DNS in place. */
+void container_resolv_conf_to_dns(struct engine *eng, struct container *c);
 int container_net_start(struct engine *eng, struct container *c, int *ret_nsfd,
 			char **ret_path, eng_error_t *err);
 void container_net_stop_locked(struct engine *eng, struct container *c);

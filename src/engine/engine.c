@@ -1,5 +1,6 @@
 /* Engine set-up, the exit monitor and live restore. */
 #include "engine-internal.h"
+#include "../network/dns.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/jsonutil.h"
@@ -298,6 +299,7 @@ void engine_free(struct engine *eng)
 	if (eng->epoll_fd >= 0)
 		close(eng->epoll_fd);
 	exec_store_free(eng);
+	dns_server_stop(eng->dns);
 	net_store_free(eng->nets);
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);

@@ -14,6 +14,7 @@
 #include "security.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,23 @@ static char *resolv_conf(struct container *c)
 
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as docker writes them
  * for a container without networks, plus --add-host entries. */
+/* A running container joins its first network with the embedded DNS: its resolv.conf
+ * becomes the internal resolver's, as dockerd does, unless the user changed the file. It is
+ * bind-mounted into the container, so it is rewritten in place, not replaced. */
+void container_resolv_conf_to_dns(struct engine *eng, struct container *c)
+{
+	_cleanup_free_ char *dir = container_dir(eng, c->id);
+	_cleanup_free_ char *path = path_join(dir, "resolv.conf");
+	_cleanup_free_ char *cur = read_file(path, NULL, NULL);
+	_cleanup_free_ char *was = resolv_conf(c);
+	if (!cur || !was || strcmp(cur, was))
+		return;
+	_cleanup_free_ char *rc = container_resolv_conf_dns(c, NULL, NULL);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (!rc || fd < 0 || write(fd, rc, strlen(rc)) != (ssize_t)strlen(rc))
+		log_warn("container %.12s: rewriting resolv.conf: %m, ignoring", c->id);
+}
+
 /* --network container:<id>: the other container's /etc files, as docker shares them. */
 static int copy_etc_files(struct engine *eng, struct container *c, const char *other_name,
 			  eng_error_t *err)
@@ -138,7 +156,8 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	_cleanup_free_ char *hosts = path_join(dir, "hosts");
 	_cleanup_free_ char *hostname = path_join(dir, "hostname");
 	_cleanup_free_ char *resolv = path_join(dir, "resolv.conf");
-	_cleanup_free_ char *rc = resolv_conf(c);
+	_cleanup_free_ char *rc = container_has_dns(c) ? container_resolv_conf_dns(c, NULL, NULL)
+							: resolv_conf(c);
 	json_t *extra = json_object_get(c->host_config, "ExtraHosts"), *v;
 	const char *hn = json_str(c->config, "Hostname");
 	_cleanup_free_ char *links = NULL;

@@ -7,6 +7,10 @@
 #include "../common/log.h"
 #include "../network/netlink.h"
 #include "../network/network.h"
+#include "../network/dns.h"
+#include "../network/resolvconf.h"
+#include "../common/fsutil.h"
+#include "../common/strv.h"
 #include "events.h"
 #include "networks.h"
 
@@ -26,7 +30,87 @@ int networking_open(struct engine *eng, eng_error_t *err)
 		.pools = eng->cfg.address_pools,
 		.mtu = eng->cfg.mtu,
 	};
-	return net_store_open(&nc, &eng->nets, err);
+	if (net_store_open(&nc, &eng->nets, err) < 0)
+		return -1;
+	eng->dns = dns_server_start(NULL, err);
+	if (!eng->dns)
+		return -1;
+	net_set_dns_hook(eng->nets, dns_net_hook, eng->dns);
+	return 0;
+}
+
+/* Networks with the embedded DNS: every one but the predefined ones. */
+static int net_has_dns(const char *name)
+{
+	return strcmp(name, "bridge") && strcmp(name, "host") && strcmp(name, "none");
+}
+
+int container_has_dns(struct container *c)
+{
+	const char *name;
+	json_t *ep;
+	json_object_foreach(json_object_get(c->net, "Networks"), name, ep)
+		if (net_has_dns(name))
+			return 1;
+	return 0;
+}
+
+/* The container's resolv.conf for the embedded DNS (caller frees); its upstreams and ndots
+ * setting into the out parameters when not NULL. */
+char *container_resolv_conf_dns(struct container *c, char ***ret_upstreams, int *ret_ndots_set)
+{
+	_cleanup_free_ char *host = read_file("/etc/resolv.conf", NULL, NULL);
+	_cleanup_strv_ char **dns = NULL, **search = NULL, **opts = NULL, **up = NULL;
+	json_strv(c->host_config, "Dns", &dns, NULL);
+	json_strv(c->host_config, "DnsSearch", &search, NULL);
+	json_strv(c->host_config, "DnsOptions", &opts, NULL);
+	struct resolvconf_opts o = {.dns = dns, .dns_search = search, .dns_options = opts};
+	int ndots_set = 0;
+	char *rc = resolvconf_internal(host, &o, &up, &ndots_set);
+	if (ret_upstreams)
+		*ret_upstreams = TAKE_PTR(up);
+	if (ret_ndots_set)
+		*ret_ndots_set = ndots_set;
+	return rc;
+}
+
+/* Whether every network of c is Internal: then the embedded DNS forwards nothing. */
+static int dns_internal_only(struct engine *eng, struct container *c)
+{
+	const char *name;
+	json_t *ep;
+	int any = 0;
+	json_object_foreach(json_object_get(c->net, "Networks"), name, ep)
+	{
+		json_t *doc = net_inspect(eng->nets, name, NULL);
+		int internal = json_bool(doc, "Internal", 0);
+		json_decref(doc);
+		if (!internal)
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+/* Opens the embedded DNS server's sockets in the container's namespace; after a restart the
+ * upstreams come from the resolv.conf written at start. */
+static int dns_attach_container(struct engine *eng, struct container *c, const char *netns_path,
+				int restored, eng_error_t *err)
+{
+	_cleanup_strv_ char **up = NULL;
+	int ndots_set = 0;
+	if (restored) {
+		_cleanup_free_ char *dir = container_dir(eng, c->id);
+		_cleanup_free_ char *path = path_join(dir, "resolv.conf");
+		_cleanup_free_ char *content = read_file(path, NULL, NULL);
+		if (resolvconf_read_internal(content, &up, &ndots_set) < 0)
+			up = NULL;
+	} else {
+		free(container_resolv_conf_dns(c, &up, &ndots_set));
+	}
+	struct dns_sandbox_opts o = {.upstreams = up, .ndots_set = ndots_set,
+				     .internal = dns_internal_only(eng, c)};
+	return dns_attach(eng->dns, c->id, netns_path, &o, err);
 }
 
 struct net_store *engine_net_store(struct engine *eng)
@@ -273,6 +357,8 @@ int container_net_start(struct engine *eng, struct container *c, int *ret_nsfd,
 		return -1;
 	if (asprintf(ret_path, "/proc/%d/fd/%d", getpid(), nsfd) < 0)
 		abort();
+	if (container_has_dns(c) && dns_attach_container(eng, c, *ret_path, 0, err) < 0)
+		goto fail;
 	json_object_foreach(nets, name, ep)
 	{
 		if (join_network(eng, c, name, ep, nsfd, &nsnl, index, *ret_path,
@@ -296,6 +382,8 @@ fail:
 	pthread_mutex_lock(&eng->lock);
 	container_net_stop_locked(eng, c);
 	pthread_mutex_unlock(&eng->lock);
+	/* its sockets would keep the namespace alive */
+	dns_detach(eng->dns, c->id);
 	close(nsfd);
 	free(*ret_path);
 	*ret_path = NULL;
@@ -319,7 +407,23 @@ void containers_net_restore(struct engine *eng)
 				net_restore_endpoint(eng->nets, name, c->id, c->name, ep,
 						     index == 0 ? ports : NULL,
 						     index == 0 ? nports : 0);
+			if (*(json_str(ep, "IPAddress") ?: "") && net_has_dns(name)) {
+				_cleanup_strv_ char **names = dns_names(
+					c->name, json_object_get(ep, "Aliases"), c->id, NULL);
+				eng_error_t err;
+				if (dns_endpoint_add(eng->dns, name, c->id, names,
+						     json_str(ep, "IPAddress"), NULL, &err) < 0)
+					log_warn("container %.12s: embedded DNS: %s, ignoring", c->id,
+						 err.msg);
+			}
 			index++;
+		}
+		if (container_has_dns(c)) {
+			char path[64];
+			eng_error_t err;
+			snprintf(path, sizeof(path), "/proc/%d/ns/net", c->pid);
+			if (dns_attach_container(eng, c, path, 1, &err) < 0)
+				log_warn("container %.12s: embedded DNS: %s, ignoring", c->id, err.msg);
 		}
 	}
 	pthread_mutex_unlock(&eng->lock);
@@ -426,7 +530,7 @@ int engine_network_connect(struct engine *eng, const char *network, struct conta
 {
 	_cleanup_free_ char *name = NULL;
 	char id[65];
-	int rc = -1, running, index;
+	int rc = -1, running, index, had_dns;
 	json_t *nets, *ep;
 	const char *mode;
 
@@ -452,6 +556,7 @@ int engine_network_connect(struct engine *eng, const char *network, struct conta
 			       "endpoint with name %s already exists in network %s", c->name, name);
 		goto unlock;
 	}
+	had_dns = container_has_dns(c);
 	ep = empty_endpoint(id, endpoint);
 	if (!nets) {
 		nets = json_object();
@@ -467,8 +572,12 @@ int engine_network_connect(struct engine *eng, const char *network, struct conta
 		char path[64];
 		struct nl_sock nsnl = {.fd = -1};
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", c->pid);
+		if (net_has_dns(name) && !had_dns)
+			container_resolv_conf_to_dns(eng, c);
 		int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (nsfd < 0 || nl_open(&nsnl, nsfd, err) < 0 ||
+		    (net_has_dns(name) && !had_dns &&
+		     dns_attach_container(eng, c, path, 0, err) < 0) ||
 		    join_network(eng, c, name, ep, nsfd, &nsnl, index, path, NULL, 0, err) < 0) {
 			if (nsfd < 0)
 				eng_error_make(err, errno, ERR_INTERNAL, "%s: %m", path);
@@ -482,6 +591,8 @@ int engine_network_connect(struct engine *eng, const char *network, struct conta
 	if (rc < 0)
 		json_object_del(nets, name);
 	container_save(eng, c);
+	if (rc == 0 && running)
+		dns_set_internal(eng->dns, c->id, dns_internal_only(eng, c));
 unlock:
 	pthread_mutex_unlock(&eng->lock);
 	pthread_mutex_unlock(&c->op_lock);
@@ -510,6 +621,7 @@ int engine_network_disconnect(struct engine *eng, const char *network, struct co
 			rc = 0;
 		if (rc == 0) {
 			json_object_del(nets, name);
+			dns_set_internal(eng->dns, c->id, dns_internal_only(eng, c));
 			if (!strcmp(json_str(c->host_config, "NetworkMode") ?: "", name) &&
 			    json_object_size(nets) == 0)
 				json_object_set_new(c->host_config, "NetworkMode",
