@@ -5,5 +5,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libjansson-dev libarchive-dev libssl-dev zlib1g-dev \
-	libzstd-dev libcap-dev runc busybox-static iproute2 procps psmisc python3 \
+	libzstd-dev libcap-dev libseccomp-dev runc busybox-static iproute2 procps psmisc python3 \
 	python3-pytest ca-certificates >/dev/null

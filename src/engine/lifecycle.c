@@ -7,6 +7,7 @@
 #include "../common/strv.h"
 #include "../image/store.h"
 #include "../runtime/oci.h"
+#include "../runtime/seccomp_bpf.h"
 #include "events.h"
 #include "mounts.h"
 #include "resources.h"
@@ -154,6 +155,18 @@ static int seccomp_unconfined(struct container *c)
 	return json_bool(c->host_config, "Privileged", 0);
 }
 
+/* <bundle>/seccomp.bpf: the container's filter compiled once, for the shim's native exec
+ * (docs/shim.md). Without it, execs go through the runtime, which compiles it each time. */
+static void write_seccomp_program(struct container *c, const char *bundle, const json_t *seccomp)
+{
+	_cleanup_free_ char *path = path_join(bundle, SECCOMP_BPF_FILE);
+	eng_error_t e = {0};
+
+	unlink(path);
+	if (seccomp && seccomp_bpf_write(seccomp, path, &e) < 0)
+		log_warn("container %.12s: exec goes through the runtime: %s", c->id, e.msg);
+}
+
 /* Writes <bundle>/config.json. */
 static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
 			const char *bundle, eng_error_t *err)
@@ -204,7 +217,10 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		return -1;
 	if (mkdir_p(bundle, 0700, err) < 0)
 		return -1;
-	return json_write_atomic(cfgpath, spec, err);
+	if (json_write_atomic(cfgpath, spec, err) < 0)
+		return -1;
+	write_seccomp_program(c, bundle, json_object_get(json_object_get(spec, "linux"), "seccomp"));
+	return 0;
 }
 
 /* Exit code docker reports when the runtime could not start the process. */

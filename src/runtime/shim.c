@@ -125,6 +125,8 @@ static char **build_argv(const struct shim_start_opts *o, int sync_fd, const int
 	if (o->exec_id) {
 		rc |= argv_add(&argv, &n, "--exec-id");
 		rc |= argv_add(&argv, &n, "%s", o->exec_id);
+		if (o->exec_native)
+			rc |= argv_add(&argv, &n, "--exec-native");
 	} else {
 		/* OOM kills are the container's, counted in its cgroup */
 		rc |= argv_add(&argv, &n, "--cgroup");
