@@ -6,6 +6,7 @@
 #include "../common/jsonutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <seccomp.h>
@@ -302,7 +303,7 @@ static int export_filter(scmp_filter_ctx ctx, struct prog *out, eng_error_t *err
 	return 0;
 }
 
-int seccomp_bpf_write(const json_t *seccomp, const char *path, eng_error_t *err)
+static int compile(const json_t *seccomp, struct prog *out, eng_error_t *err)
 {
 	scmp_filter_ctx ctx = NULL;
 	struct prog p = {NULL, 0};
@@ -346,9 +347,50 @@ int seccomp_bpf_write(const json_t *seccomp, const char *path, eng_error_t *err)
 		unsupported(err, "filter too long");
 		goto out;
 	}
-	rc = write_file_atomic(path, p.v, p.n * sizeof(*p.v), err);
+	*out = p;
+	p.v = NULL;
+	rc = 0;
 out:
 	seccomp_release(ctx);
 	free(p.v);
+	return rc;
+}
+
+/* Containers nearly always share one profile (docker's, for the default capabilities):
+ * compiling it costs 10-15 ms, so the last few programs are kept by their JSON. */
+#define CACHE_SIZE 4
+static struct {
+	char *key;
+	struct prog p;
+} cache[CACHE_SIZE];
+static size_t cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int seccomp_bpf_write(const json_t *seccomp, const char *path, eng_error_t *err)
+{
+	_cleanup_free_ char *key = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+	struct prog p = {NULL, 0};
+	int rc;
+
+	if (!key)
+		return eng_error_make(err, ENOMEM, ERR_INTERNAL, "out of memory");
+	pthread_mutex_lock(&cache_lock);
+	for (size_t i = 0; i < CACHE_SIZE && !p.v; i++)
+		if (cache[i].key && !strcmp(cache[i].key, key)) {
+			rc = write_file_new(path, cache[i].p.v, cache[i].p.n * sizeof(*p.v), 0600, err);
+			pthread_mutex_unlock(&cache_lock);
+			return rc;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	if (compile(seccomp, &p, err) < 0)
+		return -1;
+	rc = write_file_new(path, p.v, p.n * sizeof(*p.v), 0600, err);
+	pthread_mutex_lock(&cache_lock);
+	free(cache[cache_next].key);
+	free(cache[cache_next].p.v);
+	cache[cache_next].key = TAKE_PTR(key);
+	cache[cache_next].p = p;
+	cache_next = (cache_next + 1) % CACHE_SIZE;
+	pthread_mutex_unlock(&cache_lock);
 	return rc;
 }

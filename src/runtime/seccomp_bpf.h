@@ -9,7 +9,8 @@
 /* in the container's bundle */
 #define SECCOMP_BPF_FILE "seccomp.bpf"
 
-/* Writes the program (struct sock_filter[]) to `path`. ERR_NOT_IMPLEMENTED for what the native
+/* Writes the program (struct sock_filter[]) to `path`, which must not exist (no fsync: it is
+ * rewritten at every start). ERR_NOT_IMPLEMENTED for what the native
  * exec does not do (SCMP_ACT_NOTIFY, filter flags, an architecture without a stub): the exec
  * then goes through the runtime. */
 int seccomp_bpf_write(const json_t *seccomp, const char *path, eng_error_t *err);
