@@ -614,6 +614,19 @@ int main(int argc, char **argv)
 		sync_send("fail", "berth-shim: bad arguments");
 		return 2;
 	}
+	/* berthd spawned us as its child in a new session: the shim proper is our child, which
+	 * berthd does not wait for and which is no session leader (it can never acquire a
+	 * controlling terminal by accident) */
+	switch (fork()) {
+	case -1:
+		snprintf(msg, sizeof(msg), "berth-shim: fork: %s", strerror(errno));
+		sync_send("fail", msg);
+		return 1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
 	setup_signals(&sigfd);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (chdir(O.bundle) < 0 || devnull < 0 || sigfd < 0) {
