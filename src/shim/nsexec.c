@@ -311,13 +311,12 @@ static void load_seccomp(const struct sock_fprog *prog)
 		    errtext(errno));
 }
 
+/* the kernel's highest capability number, read by the shim before the fork */
+static int cap_last = 40;
+
 static int last_cap(void)
 {
-	char *t = read_text("/proc/sys/kernel/cap_last_cap");
-	int n = t ? atoi(t) : 40;
-
-	free(t);
-	return n > 0 && n < 64 ? n : 40;
+	return cap_last;
 }
 
 static void drop_bounding(const struct exec_spec *s)
@@ -417,15 +416,15 @@ static void finalize(const struct exec_spec *s)
 	apply_caps(s);
 }
 
+/* read by the shim, before A and B leave the host's mount namespace */
+static int apparmor_enabled;
+
 static void apply_apparmor(const char *profile)
 {
-	char *en = read_text("/sys/module/apparmor/parameters/enabled");
-	int on = en && en[0] == 'Y';
 	char line[512];
 	int fd, n;
 
-	free(en);
-	if (!profile || !*profile || !on)
+	if (!profile || !*profile || !apparmor_enabled)
 		return;
 	fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -566,7 +565,7 @@ static __attribute__((noreturn)) void run_a(const struct exec_spec *s, int pidfd
 			    errtext(errno));
 		close(fd);
 	}
-	if (setns(pidfd, s->ns_flags) < 0)
+	if (s->ns_flags && setns(pidfd, s->ns_flags) < 0)
 		die("unable to start container process: joining the namespaces of the "
 		    "container's init: %s",
 		    errtext(errno));
@@ -610,6 +609,18 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 		if (!msg[0])
 			snprintf(msg, cap, "socketpair: %s", strerror(errno));
 		goto out;
+	}
+	{
+		char *t = read_text("/proc/sys/kernel/cap_last_cap");
+		int n = t ? atoi(t) : 0;
+		if (n > 0 && n < 64)
+			cap_last = n;
+		free(t);
+	}
+	if (s->apparmor) {
+		char *en = read_text("/sys/module/apparmor/parameters/enabled");
+		apparmor_enabled = en && en[0] == 'Y';
+		free(en);
 	}
 	a = fork();
 	if (a < 0) {
