@@ -1,12 +1,14 @@
 /* Native exec: what `runc exec` does (libcontainer's nsexec + setns init), in the shim.
  *
- *   shim ── fork ──▶ A: cgroups of the init joined, setns(pidfd of the init, every ns)
- *                     └─ fork ──▶ B: in the container's PID namespace; user, caps, seccomp,
- *                                    execve. A sends B's host PID and exits; B is then the
- *                                    shim's child (the shim is a subreaper).
+ *   shim: setns(pidfd of the init, CLONE_NEWPID)   only its children's PID namespace
+ *     └─ fork ──▶ child, in the container's PID namespace: cgroups of the init joined,
+ *                 setns(every other namespace), user, caps, seccomp, execve
+ *   shim: setns(its own PID namespace) again
  *
- * A and B report on a SOCK_SEQPACKET pair: "P<pid>" (A), "M" with the PTY master (B),
- * "E<message>" (either) and EOF once B has exec'd (its end is close-on-exec). */
+ * runc needs two processes for this (a process cannot change its own PID namespace); the
+ * shim's pid_for_children does it with one, which is the shim's own child from the start.
+ * The child reports on a SOCK_SEQPACKET pair: "M" with the PTY master, "E<message>", and
+ * EOF once it has exec'd (its end is close-on-exec). */
 #include "nsexec.h"
 #include "util.h"
 
@@ -270,7 +272,7 @@ static const char *quoted(const char *s)
 	return buf;
 }
 
-/* ---- B: inside the container ---- */
+/* ---- the child, inside the container ---- */
 
 static void setup_console(const struct exec_spec *s)
 {
@@ -416,7 +418,7 @@ static void finalize(const struct exec_spec *s)
 	apply_caps(s);
 }
 
-/* read by the shim, before A and B leave the host's mount namespace */
+/* read by the shim, before its child leaves the host's mount namespace */
 static int apparmor_enabled;
 
 static void apply_apparmor(const char *profile)
@@ -489,7 +491,7 @@ static char *look_path(const char *file, char **env)
 	    quoted(file));
 }
 
-static __attribute__((noreturn)) void run_b(const struct exec_spec *s,
+static __attribute__((noreturn)) void become_process(const struct exec_spec *s,
                                             const struct sock_fprog *prog)
 {
 	char *path;
@@ -527,16 +529,15 @@ static __attribute__((noreturn)) void run_b(const struct exec_spec *s,
 	    errtext(errno));
 }
 
-/* ---- A: joins, then forks B into the PID namespace ---- */
+/* ---- the child: joins, then becomes the process ---- */
 
-static __attribute__((noreturn)) void run_a(const struct exec_spec *s, int pidfd,
-                                            const struct cgroups *cg,
-                                            const struct sock_fprog *prog, int in, int out,
-                                            int errfd)
+static __attribute__((noreturn)) void run_child(const struct exec_spec *s, int pidfd,
+                                                const struct cgroups *cg,
+                                                const struct sock_fprog *prog, int in,
+                                                int out, int errfd)
 {
 	sigset_t none;
 	char num[16];
-	pid_t b;
 
 	/* nothing of the container may reach us through /proc/<pid>/exe or ptrace until the
 	 * execve: the shim binary is the host's (CVE-2019-5736) */
@@ -565,19 +566,13 @@ static __attribute__((noreturn)) void run_a(const struct exec_spec *s, int pidfd
 			    errtext(errno));
 		close(fd);
 	}
-	if (s->ns_flags && setns(pidfd, s->ns_flags) < 0)
+	/* the PID namespace is ours already: created in it */
+	if ((s->ns_flags & ~CLONE_NEWPID) && setns(pidfd, s->ns_flags & ~CLONE_NEWPID) < 0)
 		die("unable to start container process: joining the namespaces of the "
 		    "container's init: %s",
 		    errtext(errno));
 	close(pidfd);
-	b = fork();
-	if (b < 0)
-		die("unable to start container process: fork: %s", errtext(errno));
-	if (b == 0)
-		run_b(s, prog);
-	snprintf(num, sizeof(num), "%d", (int)b);
-	send_msg('P', num, -1);
-	_exit(0);
+	become_process(s, prog);
 }
 
 /* ---- the shim's side ---- */
@@ -593,8 +588,8 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 {
 	struct cgroups cg = {{0}, 0};
 	struct sock_fprog prog = {0, NULL};
-	int sv[2] = {-1, -1}, pidfd, st, failed = 0;
-	pid_t a, b = -1;
+	int sv[2] = {-1, -1}, pidfd, st, failed = 0, own_pidns = -1;
+	pid_t b = -1;
 
 	*ret_master = -1;
 	msg[0] = 0;
@@ -622,15 +617,27 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 		apparmor_enabled = en && en[0] == 'Y';
 		free(en);
 	}
-	a = fork();
-	if (a < 0) {
-		snprintf(msg, cap, "fork: %s", strerror(errno));
+	/* our children's PID namespace becomes the container's for the one fork, so the child
+	 * is in it from the start and still ours */
+	if ((s->ns_flags & CLONE_NEWPID) &&
+	    ((own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0 ||
+	     setns(pidfd, CLONE_NEWPID) < 0)) {
+		snprintf(msg, cap, "unable to start container process: joining the PID namespace "
+		                   "of the container's init: %s",
+		         errtext(errno));
 		goto out;
 	}
-	if (a == 0) {
+	b = fork();
+	if (b == 0) {
 		close(sv[0]);
 		report_fd = sv[1];
-		run_a(s, pidfd, &cg, &prog, in, out, errfd);
+		run_child(s, pidfd, &cg, &prog, in, out, errfd);
+	}
+	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+		util_diag("returning to our PID namespace: %m"); /* we fork nothing after this */
+	if (b < 0) {
+		snprintf(msg, cap, "fork: %s", strerror(errno));
+		goto out;
 	}
 	close(sv[1]);
 	sv[1] = -1;
@@ -650,9 +657,6 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 			snprintf(msg, cap, "the exec process did not start in %d ms",
 			         START_TIMEOUT_MS);
 			failed = 1;
-			kill(a, SIGKILL);
-			if (b > 0)
-				kill(b, SIGKILL);
 			break;
 		}
 		n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
@@ -661,9 +665,7 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 		if (n <= 0)
 			break;
 		buf[n] = 0;
-		if (buf[0] == 'P') {
-			b = (pid_t)atoi(buf + 1);
-		} else if (buf[0] == 'M') {
+		if (buf[0] == 'M') {
 			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 			if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 				memcpy(ret_master, CMSG_DATA(cm), sizeof(int));
@@ -672,14 +674,12 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 			failed = 1;
 		}
 	}
-	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!failed && (b <= 0 || (s->terminal && *ret_master < 0))) {
+	if (!failed && s->terminal && *ret_master < 0) {
 		snprintf(msg, cap, "the exec process did not start");
 		failed = 1;
 	}
-	if (failed && b > 0) {
-		/* B is ours once A is gone; it has exited or is killed here */
+	if (failed) {
+		/* it has exited, or is killed here */
 		kill(b, SIGKILL);
 		while (waitpid(b, &st, 0) < 0 && errno == EINTR)
 			;
@@ -689,6 +689,8 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 		*ret_master = -1;
 	}
 out:
+	if (own_pidns >= 0)
+		close(own_pidns);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)
