@@ -588,7 +588,7 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 {
 	struct cgroups cg = {{0}, 0};
 	struct sock_fprog prog = {0, NULL};
-	int sv[2] = {-1, -1}, pidfd, st, failed = 0, own_pidns = -1;
+	int sv[2] = {-1, -1}, pidfd, st, failed = 0, own_pidns = -1, fork_errno;
 	pid_t b = -1;
 
 	*ret_master = -1;
@@ -628,6 +628,7 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 		goto out;
 	}
 	b = fork();
+	fork_errno = errno;
 	if (b == 0) {
 		close(sv[0]);
 		report_fd = sv[1];
@@ -636,7 +637,7 @@ pid_t nsexec_start(const struct exec_spec *s, int in, int out, int errfd, int *r
 	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
 		util_diag("returning to our PID namespace: %m"); /* we fork nothing after this */
 	if (b < 0) {
-		snprintf(msg, cap, "fork: %s", strerror(errno));
+		snprintf(msg, cap, "fork: %s", strerror(fork_errno));
 		goto out;
 	}
 	close(sv[1]);
