@@ -684,7 +684,7 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	eng_error_t err;
 	struct shim_attach a = {0};
 	const char *keys = http_query(req, "detachKeys");
-	int fd, tty;
+	int fd, tty, streaming;
 
 	if (!c)
 		return;
@@ -701,12 +701,19 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 	if (http_query_bool(req, "stderr", 0))
 		flags |= SHIM_STDERR;
 	http_body_discard(req);
+	streaming = http_query_bool(req, "stream", 0) && flags;
+	/* a start arriving once the client has our answer waits for this client */
+	if (streaming)
+		engine_container_attach_begin(eng, c);
 	fd = http_hijack(req,
 			 tty ? "application/vnd.docker.raw-stream"
 			     : "application/vnd.docker.multiplexed-stream",
 			 &pending, &npending);
-	if (fd < 0)
+	if (fd < 0) {
+		if (streaming)
+			engine_container_attach_end(eng, c);
 		goto out;
+	}
 	if (npending)
 		log_debug("attach %.12s: %zu early stdin bytes dropped", c->id, npending);
 	if (http_query_bool(req, "logs", 0)) {
@@ -716,7 +723,7 @@ void api_container_attach(struct http_request *req, struct engine *eng)
 		struct log_read_opts ro = {.tail = -1};
 		logfile_read(path, &ro, log_emit, &o, &err);
 	}
-	if (!http_query_bool(req, "stream", 0) || flags == 0) {
+	if (!streaming) {
 		close(fd);
 		goto out;
 	}

@@ -50,6 +50,7 @@ struct container {
 
 	struct shim_attach *pending; /* clients attached before start */
 	size_t npending;
+	int attaching; /* attach requests answered (101) but not yet handed over */
 
 	pthread_mutex_t op_lock;
 	int refs;
@@ -87,7 +88,11 @@ enum wait_condition { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
 int engine_container_wait(struct engine *eng, struct container *c, enum wait_condition cond,
 			  int (*gone)(void *), void *ctx, int *ret_code, eng_error_t *err);
 /* Attach a hijacked client (a->fd, consumed): handed to the shim when running, kept until
- * start otherwise. */
+ * start otherwise. The API calls engine_container_attach_begin before it answers the
+ * request: the docker CLI starts the container the moment it has the answer, and start
+ * waits for such clients; every begin is followed by one attach or attach_end. */
+void engine_container_attach_begin(struct engine *eng, struct container *c);
+void engine_container_attach_end(struct engine *eng, struct container *c);
 int engine_container_attach(struct engine *eng, struct container *c,
 			    const struct shim_attach *a, eng_error_t *err);
 

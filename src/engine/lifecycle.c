@@ -235,6 +235,9 @@ static int start_failure_code(const char *msg)
 
 static void autoremove_async(struct engine *eng, struct container *c);
 
+/* how long a start waits for attach requests already answered to be handed over */
+#define ATTACH_WAIT_MS 2000
+
 int engine_container_start(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
@@ -247,8 +250,19 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	int rc = -1;
 	int64_t t0, t1, t2, max_size = 0;
 	struct shim_start_opts so;
+	struct timespec ts;
 	json_t *lc;
 	const char *ms, *mf;
+
+	/* clients whose attach was answered but is not registered yet: the docker CLI starts
+	 * the moment it has the answer. Before op_lock, which registering takes; bounded, so a
+	 * client that never finishes cannot hold the start. */
+	pthread_mutex_lock(&eng->lock);
+	deadline_after_ms(&ts, ATTACH_WAIT_MS);
+	while (c->attaching > 0 &&
+	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&eng->lock);
 
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
@@ -826,6 +840,21 @@ int engine_container_wait(struct engine *eng, struct container *c, enum wait_con
 	return rc;
 }
 
+void engine_container_attach_begin(struct engine *eng, struct container *c)
+{
+	pthread_mutex_lock(&eng->lock);
+	c->attaching++;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+void engine_container_attach_end(struct engine *eng, struct container *c)
+{
+	pthread_mutex_lock(&eng->lock);
+	c->attaching--;
+	pthread_cond_broadcast(&eng->changed);
+	pthread_mutex_unlock(&eng->lock);
+}
+
 int engine_container_attach(struct engine *eng, struct container *c,
 			    const struct shim_attach *ap, eng_error_t *err)
 {
@@ -835,6 +864,9 @@ int engine_container_attach(struct engine *eng, struct container *c,
 
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
+	if (c->attaching > 0)
+		c->attaching--;
+	pthread_cond_broadcast(&eng->changed);
 	running = is_running(c);
 	if (!running) {
 		c->pending = realloc(c->pending, (c->npending + 1) * sizeof(*c->pending));
