@@ -3,7 +3,7 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -Wjump-misses-init \
            -D_GNU_SOURCE -MMD -MP $(SANITIZE)
-PKGS    := jansson libarchive libcrypto zlib libzstd libcurl
+PKGS    := jansson libarchive libcrypto zlib libzstd libcurl libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread
 B       := build

@@ -15,6 +15,8 @@ Measures, for each engine that is installed:
 and prints ratios against berth. With --net, instead, on each engine's default bridge:
   - median latency of `run --rm -p PORT:80 busybox true`
   - wrk throughput (requests/s) from the host through a published port to busybox httpd
+--exec-pairs measures only `exec CTR true`, alternating berthd and dockerd, for a fair
+comparison on a machine with other load.
 Every daemon is started here, on its own temporary roots,
 and stopped by its PID at the end. Not a test: nothing here asserts a timing."""
 import argparse
@@ -406,6 +408,36 @@ def main_net(args, base, archive):
             b["run"] / d["run"], b["rps"] / max(d["rps"], 1)))
 
 
+def exec_pairs(base, archive, n):
+    """`exec CTR true` on berthd and dockerd alternately, so both see the same load from
+    whatever else runs on the machine; medians and quartiles."""
+    engines = []
+    try:
+        for kind in (Berth, Dockerd):
+            eng = kind(base)
+            engines.append(eng)
+            eng.run("load", "-i", archive)
+            eng.cid = eng.run("run", "-d", "--network", "none", IMAGE, "sleep",
+                              "600").stdout.strip()
+            eng.run("exec", eng.cid, "true")  # warm caches
+            eng.times = []
+        for _ in range(n):
+            for eng in engines:
+                eng.times.append(timed(lambda: eng.run("exec", eng.cid, "true")))
+        print("\n%-10s %12s %10s %10s" % ("engine", "exec median", "q1 (ms)", "q3 (ms)"))
+        for eng in engines:
+            q = statistics.quantiles(eng.times, n=4)
+            print("%-10s %12.1f %10.1f %10.1f" % (eng.name, statistics.median(eng.times) * 1000,
+                                                  q[0] * 1000, q[2] * 1000))
+        b, d = (statistics.median(e.times) for e in engines)
+        print("berth's exec takes %.2f of dockerd's (%.1fx faster)" % (b / d, d / b))
+    finally:
+        for eng in engines:
+            if getattr(eng, "cid", None):
+                eng.run("rm", "-f", eng.cid, check=False)
+            eng.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20, help="runs for the latency median")
@@ -414,12 +446,21 @@ def main():
     ap.add_argument("--only-pull", action="store_true", help="just the registry pull")
     ap.add_argument("--pulls", type=int, default=3, help="cold pulls for the pull median")
     ap.add_argument("--net", action="store_true", help="networking figures instead")
+    ap.add_argument("--exec-pairs", action="store_true",
+                    help="only `exec CTR true`, berthd and dockerd interleaved")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: run as root")
     base = tempfile.mkdtemp(prefix="berth-bench-", dir="/tmp")
     archive = os.path.join(base, "busybox.tar")
     subprocess.run(["sh", os.path.join(ROOT, "scripts", "busybox-image.sh"), archive], check=True)
+    if args.exec_pairs:
+        try:
+            exec_pairs(base, archive, args.n)
+        finally:
+            subprocess.run(["umount", "-R", base], capture_output=True)
+            shutil.rmtree(base, ignore_errors=True)
+        return
     kinds = {"berth": Berth, "dockerd": Dockerd, "podman": Podman}
     results = {}
     reg = ref = None

@@ -96,6 +96,28 @@ int write_file_atomic(const char *path, const void *data, size_t len, eng_error_
 	return 0;
 }
 
+int write_file_new(const char *path, const void *data, size_t len, mode_t mode, eng_error_t *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	const char *p = data;
+
+	if (fd < 0)
+		return eng_error_make(err, errno, ERR_INTERNAL, "creating %s: %m", path);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			eng_error_make(err, errno, ERR_INTERNAL, "writing %s: %m", path);
+			unlink(path);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int write_file_string(const char *path, const char *s, eng_error_t *err)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -7,6 +7,9 @@
 
 /* tmp file beside `path`, fsync, rename, fsync the directory. */
 int write_file_atomic(const char *path, const void *data, size_t len, eng_error_t *err);
+/* Creates `path` (it must not exist) and writes it, without fsync: for scratch files nobody
+ * reads after a crash (an exec's spec). */
+int write_file_new(const char *path, const void *data, size_t len, mode_t mode, eng_error_t *err);
 /* Writes `s` into an existing file in place (kernel interfaces such as cgroup files). */
 int write_file_string(const char *path, const char *s, eng_error_t *err);
 /* Whole file into a NUL-terminated buffer (caller frees). NULL with err on failure. */

@@ -8,6 +8,8 @@
 #include "../common/log.h"
 #include "../common/strv.h"
 #include "../runtime/exec.h"
+#include "../runtime/execspec.h"
+#include "../runtime/seccomp_bpf.h"
 #include "../runtime/shim.h"
 
 #include <ctype.h>
@@ -82,6 +84,15 @@ void engine_exec_unref(struct engine *eng, struct exec *e)
 
 /* ---- exits ---- */
 
+/* <bundle>/execs/<id>: the exec's own directory. Caller frees. */
+static char *exec_dir(struct engine *eng, struct exec *e)
+{
+	_cleanup_free_ char *bundle = engine_container_bundle(eng, e->c);
+	_cleanup_free_ char *execs = path_join(bundle, "execs");
+
+	return path_join(execs, e->id);
+}
+
 /* Records the exit once; eng->lock held. */
 static void exec_finish_locked(struct engine *eng, struct exec *e, int code)
 {
@@ -103,9 +114,16 @@ static void exec_finish_locked(struct engine *eng, struct exec *e, int code)
  * shim go, so inspect looks too. */
 static void exec_poll_exit_locked(struct engine *eng, struct exec *e)
 {
+	_cleanup_free_ char *starting = NULL;
 	struct shim_exit ex;
 
-	if (e->running && e->dir && shim_read_exit(e->dir, &ex, NULL) == 0)
+	if (!e->running)
+		return;
+	/* start has not recorded the shim's answer yet, but a quick process may be done and
+	 * its client, at EOF, asking for the exit code */
+	if (!e->dir)
+		starting = exec_dir(eng, e);
+	if (shim_read_exit(e->dir ? e->dir : starting, &ex, NULL) == 0)
 		exec_finish_locked(eng, e, ex.exit_code);
 }
 
@@ -457,14 +475,41 @@ static int start_failure_code(const char *msg)
 	return 128;
 }
 
-/* Writes process.json into a fresh exec directory. Caller frees the directory path. */
+/* The exec spec the shim starts the process from itself, for containers runc runs; NULL
+ * (with the reason logged) when the runtime must run it. */
+static char *native_spec(struct engine *eng, struct exec *e, const char *bundle,
+                         const json_t *spec, const json_t *proc)
+{
+	_cleanup_free_ char *bpf = path_join(bundle, SECCOMP_BPF_FILE);
+	struct oci_exec_target t = {.container_id = e->c->id};
+	eng_error_t err = {0};
+	char *text;
+
+	if (!e->c->runtime || strcmp(e->c->runtime, "runc"))
+		return NULL;
+	pthread_mutex_lock(&eng->lock);
+	t.init_pid = e->c->pid;
+	pthread_mutex_unlock(&eng->lock);
+	if (t.init_pid <= 0)
+		return NULL;
+	if (access(bpf, R_OK) == 0)
+		t.seccomp_bpf = bpf;
+	text = oci_exec_spec_text(spec, proc, &t, &err);
+	if (!text)
+		log_debug("exec %.12s: through the runtime: %s", e->id, err.msg);
+	return text;
+}
+
+/* Writes exec.spec (native) or process.json (the runtime's) into a fresh exec directory.
+ * Caller frees the directory path. */
 static char *prepare_dir(struct engine *eng, struct exec *e, unsigned rows, unsigned cols,
-                         eng_error_t *err)
+                         int *ret_native, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, e->c);
-	_cleanup_free_ char *execs = path_join(bundle, "execs");
-	_cleanup_free_ char *dir = path_join(execs, e->id);
+	_cleanup_free_ char *dir = exec_dir(eng, e);
 	_cleanup_free_ char *pj = path_join(dir, "process.json");
+	_cleanup_free_ char *sp = path_join(dir, "exec.spec");
+	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_t *spec = container_spec(eng, e->c, err);
 	_cleanup_json_ json_t *proc = NULL;
 	struct oci_exec_opts o = {
@@ -480,7 +525,12 @@ static char *prepare_dir(struct engine *eng, struct exec *e, unsigned rows, unsi
 
 	if (!spec || !(proc = oci_exec_process(spec, &o, err)))
 		return NULL;
-	if (mkdir_p(dir, 0700, err) < 0 || json_write_atomic(pj, proc, err) < 0)
+	text = native_spec(eng, e, bundle, spec, proc);
+	*ret_native = text != NULL;
+	if (mkdir_p(dir, 0700, err) < 0)
+		return NULL;
+	if (text ? write_file_new(sp, text, strlen(text), 0600, err) < 0
+	         : json_write_atomic(pj, proc, err) < 0)
 		return NULL;
 	return TAKE_PTR(dir);
 }
@@ -492,7 +542,7 @@ int engine_exec_start(struct engine *eng, struct exec *e, int fd, unsigned rows,
 	struct shim_attach a = {.fd = fd, .flags = engine_exec_streams(eng, e)};
 	struct shim_start_opts so;
 	pid_t shim_pid = 0, pid = 0;
-	int rc;
+	int rc, native = 0;
 
 	/* checked at create */
 	shim_parse_detach_keys(e->detach_keys, &a);
@@ -518,7 +568,7 @@ int engine_exec_start(struct engine *eng, struct exec *e, int fd, unsigned rows,
 	}
 
 	if (!(runtime = runtime_path(eng, e->c->runtime, err)) ||
-	    !(dir = prepare_dir(eng, e, rows, cols, err))) {
+	    !(dir = prepare_dir(eng, e, rows, cols, &native, err))) {
 		if (fd >= 0)
 			close(fd);
 		goto fail;
@@ -529,6 +579,7 @@ int engine_exec_start(struct engine *eng, struct exec *e, int fd, unsigned rows,
 	    .runtime_root = eng->runtime_root,
 	    .id = e->c->id,
 	    .exec_id = e->id,
+	    .exec_native = native,
 	    .bundle = dir,
 	    .tty = e->tty,
 	    /* docker closes the process's stdin when the client's ends */
@@ -545,8 +596,13 @@ int engine_exec_start(struct engine *eng, struct exec *e, int fd, unsigned rows,
 	e->shim_pid = shim_pid;
 	e->dir = TAKE_PTR(dir);
 	watch_locked(eng, e);
+	/* the shim was gone before it could be watched: nobody else removes the directory */
+	if (e->monitor_fd < 0 && e->exited)
+		dir = TAKE_PTR(e->dir);
 	pthread_cond_broadcast(&eng->changed);
 	pthread_mutex_unlock(&eng->lock);
+	if (dir)
+		rm_rf(dir, NULL);
 	return 0;
 
 fail:

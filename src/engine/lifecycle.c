@@ -8,6 +8,7 @@
 #include "../image/store.h"
 #include "../network/network.h"
 #include "../runtime/oci.h"
+#include "../runtime/seccomp_bpf.h"
 #include "events.h"
 #include "mounts.h"
 #include "resources.h"
@@ -206,6 +207,18 @@ static int write_etc_files(struct engine *eng, struct container *c, eng_error_t 
 	return write_file_atomic(resolv, rc, strlen(rc), err);
 }
 
+/* <bundle>/seccomp.bpf: the container's filter compiled once, for the shim's native exec
+ * (docs/shim.md). Without it, execs go through the runtime, which compiles it each time. */
+static void write_seccomp_program(struct container *c, const char *bundle, const json_t *seccomp)
+{
+	_cleanup_free_ char *path = path_join(bundle, SECCOMP_BPF_FILE);
+	eng_error_t e = {0};
+
+	unlink(path);
+	if (seccomp && seccomp_bpf_write(seccomp, path, &e) < 0)
+		log_warn("container %.12s: exec goes through the runtime: %s", c->id, e.msg);
+}
+
 /* Writes <bundle>/config.json. */
 static int write_bundle(struct engine *eng, struct container *c, const char *rootfs,
 			const char *bundle, const char *netns, eng_error_t *err)
@@ -255,7 +268,10 @@ static int write_bundle(struct engine *eng, struct container *c, const char *roo
 		return -1;
 	if (mkdir_p(bundle, 0700, err) < 0)
 		return -1;
-	return json_write_atomic(cfgpath, spec, err);
+	if (json_write_atomic(cfgpath, spec, err) < 0)
+		return -1;
+	write_seccomp_program(c, bundle, json_object_get(json_object_get(spec, "linux"), "seccomp"));
+	return 0;
 }
 
 /* Exit code docker reports when the runtime could not start the process. */
@@ -270,6 +286,9 @@ static int start_failure_code(const char *msg)
 
 static void autoremove_async(struct engine *eng, struct container *c);
 
+/* how long a start waits for attach requests already answered to be handed over */
+#define ATTACH_WAIT_MS 2000
+
 int engine_container_start(struct engine *eng, struct container *c, eng_error_t *err)
 {
 	_cleanup_free_ char *bundle = engine_container_bundle(eng, c);
@@ -282,8 +301,19 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	int rc = -1, nsfd = -1;
 	int64_t t0, t1, tn, t2, max_size = 0;
 	struct shim_start_opts so;
+	struct timespec ts;
 	json_t *lc;
 	const char *ms, *mf;
+
+	/* clients whose attach was answered but is not registered yet: the docker CLI starts
+	 * the moment it has the answer. Before op_lock, which registering takes; bounded, so a
+	 * client that never finishes cannot hold the start. */
+	pthread_mutex_lock(&eng->lock);
+	deadline_after_ms(&ts, ATTACH_WAIT_MS);
+	while (c->attaching > 0 &&
+	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&eng->lock);
 
 	pthread_mutex_lock(&c->op_lock);
 	pthread_mutex_lock(&eng->lock);
@@ -322,12 +352,6 @@ int engine_container_start(struct engine *eng, struct container *c, eng_error_t 
 	if (ms)
 		parse_size(ms, &max_size);
 	pthread_mutex_lock(&eng->lock);
-	/* an attach whose 101 the client has seen comes before the start it then sent */
-	struct timespec ts;
-	deadline_after_ms(&ts, 5000);
-	while (c->attaching > 0 &&
-	       pthread_cond_timedwait(&eng->changed, &eng->lock, &ts) != ETIMEDOUT)
-		;
 	attach = c->pending;
 	nattach = c->npending;
 	c->pending = NULL;
@@ -915,6 +939,9 @@ int engine_container_attach_end(struct engine *eng, struct container *c,
 	}
 	/* a start waiting for this attach holds op_lock: keep it for the next start without */
 	pthread_mutex_lock(&eng->lock);
+	if (c->attaching > 0)
+		c->attaching--;
+	pthread_cond_broadcast(&eng->changed);
 	running = is_running(c);
 	if (!running)
 		pending_add_locked(c, ap);

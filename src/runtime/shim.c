@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -125,6 +126,8 @@ static char **build_argv(const struct shim_start_opts *o, int sync_fd, const int
 	if (o->exec_id) {
 		rc |= argv_add(&argv, &n, "--exec-id");
 		rc |= argv_add(&argv, &n, "%s", o->exec_id);
+		if (o->exec_native)
+			rc |= argv_add(&argv, &n, "--exec-native");
 	} else {
 		/* OOM kills are the container's, counted in its cgroup */
 		rc |= argv_add(&argv, &n, "--cgroup");
@@ -162,33 +165,39 @@ static char **build_argv(const struct shim_start_opts *o, int sync_fd, const int
 	return argv;
 }
 
-/* Between fork and exec only async-signal-safe calls: berthd has threads. The middle child
- * makes a new session and exits at once, so the shim is reparented to init (or berthd's
- * subreaper) and never becomes berthd's zombie or dies with berthd's session. */
-static pid_t double_fork(char **argv, int devnull, int sync_fd, const int *afd, size_t nafd)
+/* posix_spawn (vfork-like: berthd's page tables are not copied, which a fork of a threaded
+ * daemon would do twice) into a new session. The shim forks once more itself and this first
+ * process exits at once, so the shim is reparented to init (or berthd's subreaper) and never
+ * becomes berthd's zombie or dies with berthd's session. Only the answer pipe and the
+ * pre-start attach clients are inherited: dup2 onto themselves clears their close-on-exec. */
+static pid_t spawn_shim(char **argv, int devnull, int sync_fd, const int *afd, size_t nafd)
 {
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	setsid();
-	pid = fork();
-	if (pid != 0)
-		_exit(pid < 0 ? 1 : 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	sigset_t none;
+	pid_t pid;
+	int rc;
+
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	dup2(devnull, 0);
-	dup2(devnull, 1);
-	dup2(devnull, 2);
-	fcntl(sync_fd, F_SETFD, 0);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
+	posix_spawn_file_actions_adddup2(&fa, devnull, 2);
+	posix_spawn_file_actions_adddup2(&fa, sync_fd, sync_fd);
 	for (size_t i = 0; i < nafd; i++)
 		if (afd[i] >= 0)
-			fcntl(afd[i], F_SETFD, 0);
-	execve(argv[0], argv, environ);
-	static const char msg[] = "fail cannot execute berth-shim\n";
-	(void)!write(sync_fd, msg, sizeof(msg) - 1);
-	_exit(127);
+			posix_spawn_file_actions_adddup2(&fa, afd[i], afd[i]);
+	rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc) {
+		errno = rc;
+		return -1;
+	}
+	return pid;
 }
 
 static int64_t mono_ms(void)
@@ -296,9 +305,9 @@ int shim_start(const struct shim_start_opts *o, pid_t *ret_shim_pid, pid_t *ret_
 		rc = eng_error_make(err, errno ?: ENOMEM, ERR_INTERNAL, "starting the shim: %m");
 		goto out;
 	}
-	pid = double_fork(argv, devnull, wr, afd, o->nattach);
+	pid = spawn_shim(argv, devnull, wr, afd, o->nattach);
 	if (pid < 0) {
-		rc = eng_error_make(err, errno, ERR_INTERNAL, "starting the shim: fork: %m");
+		rc = eng_error_make(err, errno, ERR_INTERNAL, "starting the shim: %m");
 		goto out;
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)

@@ -36,6 +36,8 @@ struct shim_start_opts {
 	/* docker exec: run <bundle>/process.json (an OCI process) in the running container
 	 * `id` with `<runtime> exec`; `bundle` is then the exec's own directory. No log. */
 	const char *exec_id;
+	/* with exec_id: the shim starts the process itself from <bundle>/exec.spec */
+	int exec_native;
 	const char *log_path;     /* json-file log; NULL for no log */
 	int64_t log_max_size;     /* bytes, 0 for unlimited */
 	int log_max_file;         /* files kept with rotation, >= 1 */

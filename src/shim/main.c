@@ -3,14 +3,17 @@
  * berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --sync-fd N
  *            [--cgroup PATH] [--log PATH [--log-max-size N] [--log-max-file N]]
  *            [--tty] [--stdin] [--stdin-once] [--attach FD:FLAGS[:HEXKEYS]]...
- *            [--exec-id EID]
+ *            [--exec-id EID [--exec-native]]
  *
  * With --exec-id the shim runs one `docker exec` process in the running container ID:
  * `<runtime> exec --process <bundle>/process.json` instead of `run`, where --bundle is the
- * exec's own directory. Same stdio, clients and exit record; no log, no `delete`.
+ * exec's own directory. Same stdio, clients and exit record; no log, no `delete`. With
+ * --exec-native it starts the process itself from <bundle>/exec.spec (nsexec.c), without
+ * the runtime.
  */
 #include "jsonlog.h"
 #include "loop.h"
+#include "nsexec.h"
 #include "util.h"
 
 #include <errno.h>
@@ -44,6 +47,7 @@ static struct {
 	int64_t log_max_size;
 	int log_max_file;
 	int tty, open_stdin, stdin_once;
+	int exec_native;
 	int sync_fd;
 	int nattach;
 	int attach_fd[MAX_ATTACH];
@@ -62,6 +66,8 @@ static int parse_args(int argc, char **argv)
 			O.open_stdin = 1, takes = 0;
 		else if (!strcmp(a, "--stdin-once"))
 			O.stdin_once = 1, takes = 0;
+		else if (!strcmp(a, "--exec-native"))
+			O.exec_native = 1, takes = 0;
 		else if (!v)
 			return -1;
 		else if (!strcmp(a, "--id"))
@@ -397,7 +403,9 @@ static void write_exit(int code, int oom)
 	             code, oom, (long long)util_now_ns());
 	int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	if (fd < 0 || util_write_all(fd, buf, (size_t)n) < 0 || fsync(fd) < 0) {
+	/* a container's record must survive a crash of the host; an exec's lives as long as
+	 * berthd's memory of it, and its client waits for it */
+	if (fd < 0 || util_write_all(fd, buf, (size_t)n) < 0 || (!O.exec_id && fsync(fd) < 0)) {
 		util_diag("writing the exit record: %m");
 		if (fd >= 0)
 			close(fd);
@@ -408,7 +416,7 @@ static void write_exit(int code, int oom)
 		util_diag("renaming the exit record: %m");
 		return;
 	}
-	fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = O.exec_id ? -1 : open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
@@ -442,6 +450,8 @@ struct stdio {
 static int stdio_create(struct stdio *io, int devnull)
 {
 	*io = (struct stdio){{-1, -1}, {-1, -1}, {-1, -1}, -1, -1};
+	if (O.tty && O.exec_native)
+		return 0; /* the PTY comes from the container's devpts, made by nsexec */
 	if (O.tty) {
 		io->console = console_listen();
 		/* the runtime's own stderr, for its message when the console socket is used */
@@ -493,43 +503,12 @@ static pid_t read_pid_file(void)
 	return (pid_t)atoi(buf);
 }
 
-int main(int argc, char **argv)
+/* `<runtime> run` or `<runtime> exec`: the runtime starts the process and writes its PID. */
+static pid_t start_runtime(struct stdio *io, int devnull)
 {
 	char pidfile[PATH_MAX], logopt[PATH_MAX], msg[2048];
-	struct stdio io;
-	struct loop_config lc;
-	int devnull, sigfd, lfd, st, code;
 	pid_t rt, init;
-
-	if (parse_args(argc, argv) < 0) {
-		sync_send("fail", "berth-shim: bad arguments");
-		return 2;
-	}
-	setup_signals(&sigfd);
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (chdir(O.bundle) < 0 || devnull < 0 || sigfd < 0) {
-		snprintf(msg, sizeof(msg), "berth-shim: %s: %s", O.bundle, strerror(errno));
-		sync_send("fail", msg);
-		return 1;
-	}
-	umask(022);
-	util_diag_open("shim.log");
-	fcntl(O.sync_fd, F_SETFD, FD_CLOEXEC);
-	for (int i = 0; i < O.nattach; i++) {
-		fcntl(O.attach_fd[i], F_SETFD, FD_CLOEXEC);
-		loop_add_client(O.attach_fd[i], O.attach_flags[i], O.attach_keys[i]);
-	}
-	/* orphaned container processes (the init, once the runtime exits) come to us */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		util_diag("PR_SET_CHILD_SUBREAPER: %m");
-	if (jsonlog_open(O.log_path, O.log_max_size, O.log_max_file) < 0) {
-		snprintf(msg, sizeof(msg), "opening log file %s: %s", O.log_path, strerror(errno));
-		fail(devnull, "fail", msg);
-	}
-	if (stdio_create(&io, devnull) < 0) {
-		snprintf(msg, sizeof(msg), "creating the container's stdio: %s", strerror(errno));
-		fail(devnull, "fail", msg);
-	}
+	int st;
 
 	snprintf(pidfile, sizeof(pidfile), "%s/init.pid", O.bundle);
 	snprintf(logopt, sizeof(logopt), "%s/runtime.log", O.bundle);
@@ -567,36 +546,114 @@ int main(int argc, char **argv)
 
 	util_diag("starting %s (tty=%d stdin=%d once=%d)", O.id, O.tty, O.open_stdin, O.stdin_once);
 	if (O.tty)
-		rt = spawn(rargv, devnull, devnull, io.err[1]);
+		rt = spawn(rargv, devnull, devnull, io->err[1]);
 	else
-		rt = spawn(rargv, io.in[0] >= 0 ? io.in[0] : devnull, io.out[1], io.err[1]);
+		rt = spawn(rargv, io->in[0] >= 0 ? io->in[0] : devnull, io->out[1], io->err[1]);
 	if (rt < 0) {
 		snprintf(msg, sizeof(msg), "running %s: %s", O.runtime, strerror(errno));
 		fail(devnull, "fail", msg);
 	}
 	/* only the container holds these now: EOF on the read ends means it is gone */
-	close_fd(&io.in[0]);
-	close_fd(&io.out[1]);
-	close_fd(&io.err[1]);
+	close_fd(&io->in[0]);
+	close_fd(&io->out[1]);
+	close_fd(&io->err[1]);
 	st = wait_child(rt, RUNTIME_TIMEOUT_MS);
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		if (!runtime_error(msg, sizeof(msg)))
-			stderr_text(io.err[0], msg, sizeof(msg));
+			stderr_text(io->err[0], msg, sizeof(msg));
 		if (!msg[0])
 			snprintf(msg, sizeof(msg), "%s run failed with status %d", O.runtime, st);
 		fail(devnull, "error", msg);
 	}
 	if (O.tty) {
-		io.master = console_receive(io.console);
-		close_fd(&io.console);
+		io->master = console_receive(io->console);
+		close_fd(&io->console);
 		unlink("console.sock");
-		close_fd(&io.err[0]);
-		if (io.master < 0)
+		close_fd(&io->err[0]);
+		if (io->master < 0)
 			fail(devnull, "fail", "receiving the console from the runtime failed");
 	}
 	init = read_pid_file();
 	if (init <= 0)
 		fail(devnull, "fail", "the runtime wrote no pid file");
+	return init;
+}
+
+/* docker exec without the runtime: nsexec.c does what `runc exec` would. */
+static pid_t start_native(struct stdio *io, int devnull)
+{
+	struct exec_spec spec;
+	char msg[2048];
+	pid_t pid;
+
+	if (exec_spec_load("exec.spec", &spec, msg, sizeof(msg)) < 0)
+		fail(devnull, "fail", msg);
+	util_diag("starting exec in %s (tty=%d stdin=%d)", O.id, O.tty, O.open_stdin);
+	pid = nsexec_start(&spec, io->in[0] >= 0 ? io->in[0] : devnull,
+	                   io->out[1] >= 0 ? io->out[1] : devnull,
+	                   io->err[1] >= 0 ? io->err[1] : devnull, &io->master, msg, sizeof(msg));
+	close_fd(&io->in[0]);
+	close_fd(&io->out[1]);
+	close_fd(&io->err[1]);
+	/* the container refused the process (runc's words): docker's "OCI runtime exec failed" */
+	if (pid < 0)
+		fail(devnull, strncmp(msg, NSEXEC_REFUSED, strlen(NSEXEC_REFUSED)) ? "fail" : "error",
+		     msg);
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	char msg[2048];
+	struct stdio io;
+	struct loop_config lc;
+	int devnull, sigfd, lfd, st, code;
+	pid_t init;
+
+	if (parse_args(argc, argv) < 0) {
+		sync_send("fail", "berth-shim: bad arguments");
+		return 2;
+	}
+	/* berthd spawned us as its child in a new session: the shim proper is our child, which
+	 * berthd does not wait for and which is no session leader (it can never acquire a
+	 * controlling terminal by accident) */
+	switch (fork()) {
+	case -1:
+		snprintf(msg, sizeof(msg), "berth-shim: fork: %s", strerror(errno));
+		sync_send("fail", msg);
+		return 1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	setup_signals(&sigfd);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (chdir(O.bundle) < 0 || devnull < 0 || sigfd < 0) {
+		snprintf(msg, sizeof(msg), "berth-shim: %s: %s", O.bundle, strerror(errno));
+		sync_send("fail", msg);
+		return 1;
+	}
+	umask(022);
+	util_diag_open("shim.log");
+	fcntl(O.sync_fd, F_SETFD, FD_CLOEXEC);
+	for (int i = 0; i < O.nattach; i++) {
+		fcntl(O.attach_fd[i], F_SETFD, FD_CLOEXEC);
+		loop_add_client(O.attach_fd[i], O.attach_flags[i], O.attach_keys[i]);
+	}
+	/* orphaned container processes (the init, once the runtime exits) come to us */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		util_diag("PR_SET_CHILD_SUBREAPER: %m");
+	if (jsonlog_open(O.log_path, O.log_max_size, O.log_max_file) < 0) {
+		snprintf(msg, sizeof(msg), "opening log file %s: %s", O.log_path, strerror(errno));
+		fail(devnull, "fail", msg);
+	}
+	if (stdio_create(&io, devnull) < 0) {
+		snprintf(msg, sizeof(msg), "creating the container's stdio: %s", strerror(errno));
+		fail(devnull, "fail", msg);
+	}
+
+	init = O.exec_native ? start_native(&io, devnull) : start_runtime(&io, devnull);
 	lfd = control_listen();
 	if (lfd < 0) {
 		snprintf(msg, sizeof(msg), "listening on %s/shim.sock: %s", O.bundle,
