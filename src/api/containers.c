@@ -19,8 +19,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-/* The container named in the path, or a 404 reply and NULL. */
-static struct container *path_container(struct http_request *req, struct engine *eng)
+struct container *path_container(struct http_request *req, struct engine *eng)
 {
 	eng_error_t err;
 	struct container *c = engine_container_get(eng, req->params[0], &err);

@@ -19,3 +19,7 @@ void api_container_logs(struct http_request *req, struct engine *eng);
 void api_container_attach(struct http_request *req, struct engine *eng);
 void api_container_resize(struct http_request *req, struct engine *eng);
 void api_containers_prune(struct http_request *req, struct engine *eng);
+
+struct container;
+/* The container named by the path's {id}, a new reference; or a 404 reply and NULL. */
+struct container *path_container(struct http_request *req, struct engine *eng);

@@ -2,6 +2,7 @@
  * engine does the work (engine/ctrfs.c, engine/commit.c); here the request is decoded and
  * archives are streamed as chunked responses. */
 #include "files.h"
+#include "containers.h"
 #include "body.h"
 #include "../common/cleanup.h"
 #include "../common/digest.h"
@@ -13,15 +14,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct container *path_container(struct http_request *req, struct engine *eng)
-{
-	eng_error_t err;
-	struct container *c = engine_container_get(eng, req->params[0], &err);
-	if (!c)
-		http_reply_err(req, &err);
-	return c;
-}
 
 static const char *archive_path(struct http_request *req)
 {
