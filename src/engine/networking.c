@@ -622,10 +622,8 @@ int engine_network_disconnect(struct engine *eng, const char *network, struct co
 		if (rc == 0) {
 			json_object_del(nets, name);
 			dns_set_internal(eng->dns, c->id, dns_internal_only(eng, c));
-			if (!strcmp(json_str(c->host_config, "NetworkMode") ?: "", name) &&
-			    json_object_size(nets) == 0)
-				json_object_set_new(c->host_config, "NetworkMode",
-						    json_string("none"));
+			/* NetworkMode stays: dockerd keeps it, and clients such as compose
+			 * disconnect and connect again to set aliases */
 			container_save(eng, c);
 		}
 	}
