@@ -22,7 +22,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 PROGS := $(B)/berthd $(B)/berth-shim $(B)/berth-untar $(if $(CLI_SRC),$(B)/berth)
 
-all: $(PROGS) $(UNIT_BIN)
+TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c))
+
+all: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -53,12 +55,17 @@ $(B)/tests/%: tests/unit/%.c $(B)/libberth.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(B)/libberth.a $(PKG_LIBS)
 
+# Helpers the integration tests run inside containers: static, so any image can run them.
+$(B)/tests/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize%,$(CFLAGS)) -Os -static -o $@ $<
+
 PYTHON ?= /usr/bin/python3
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || fail=1; done; exit $$fail
 
-integration: $(PROGS)
+integration: $(PROGS) $(TOOL_BIN)
 	BERTH_BUILD=$(abspath $(B)) $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 check: all unit integration

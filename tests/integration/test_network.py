@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import berth_rules, wait_for
+from conftest import BUILD, berth_rules, wait_for
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -124,13 +124,35 @@ def test_random_and_exposed_ports(docker, image):
         docker("rm", "-f", cid)
 
 
+def udp_roundtrip(addr, port, payload=b"ping"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    try:
+        for _ in range(20):  # the server may still be starting
+            s.sendto(payload, (addr, port))
+            try:
+                return s.recvfrom(2048)[0]
+            except socket.timeout:
+                continue
+        return None
+    finally:
+        s.close()
+
+
 def test_udp_published_port(docker, daemon, image):
-    # busybox has no UDP server (its nc lacks -u): the mapping is checked, not traffic
+    # busybox has no UDP server: a static echo server of the tests' own, mounted in
     port = free_port(socket.SOCK_DGRAM)
-    cid = docker("run", "-d", "-p", "%d:9999/udp" % port, image, "sleep", "60").stdout.strip()
+    echo = os.path.join(BUILD, "tests", "udp-echo")
+    cid = docker("run", "-d", "-p", "%d:9999/udp" % port, "-v", "%s:/udp-echo:ro" % echo,
+                 image, "/udp-echo", "9999").stdout.strip()
     try:
         assert docker("port", cid).stdout.strip() == "9999/udp -> 0.0.0.0:%d" % port
         assert any("-p udp" in r and "--dport %d " % port in r for r in berth_rules(daemon.bridge))
+        assert udp_roundtrip("127.0.0.1", port, b"over udp") == b"over udp"
+        host = host_ip()
+        if host:
+            assert udp_roundtrip(host, port, b"via the host's address") == \
+                b"via the host's address"
     finally:
         docker("rm", "-f", cid)
     assert not any("--dport %d " % port in r for r in berth_rules(daemon.bridge))
