@@ -246,10 +246,13 @@ def cleanup_runtime(d):
         mounts = [line.split()[4] for line in f]
     for m in sorted((m for m in mounts if m.startswith(d.base)), key=len, reverse=True):
         subprocess.run(["umount", "-l", m], capture_output=True)
-    for cg in ("/sys/fs/cgroup",):
-        for dirpath, dirnames, _ in os.walk(cg):
-            if os.path.basename(dirpath) == "berth":
-                for sub in dirnames:
+    # only this run's containers' cgroups: another daemon's may be just created, still empty
+    ctrs = os.path.join(d.data_root, "containers")
+    ours = set(os.listdir(ctrs)) if os.path.isdir(ctrs) else set()
+    for dirpath, dirnames, _ in os.walk("/sys/fs/cgroup"):
+        if os.path.basename(dirpath) == "berth":
+            for sub in dirnames:
+                if sub in ours:
                     try:
                         os.rmdir(os.path.join(dirpath, sub))
                     except OSError:
