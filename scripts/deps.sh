@@ -7,4 +7,4 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libjansson-dev libarchive-dev libssl-dev zlib1g-dev \
 	libzstd-dev libcurl4-openssl-dev libseccomp-dev docker-registry skopeo apache2-utils openssl \
 	libcap-dev runc busybox-static iproute2 iptables procps psmisc python3 python3-pytest \
-	python3-docker docker-compose tini util-linux ca-certificates >/dev/null
+	python3-docker docker-compose tini zstd util-linux ca-certificates >/dev/null
