@@ -175,40 +175,28 @@ int image_apply_change(json_t *cfg, const char *line, eng_error_t *err)
 	return 0;
 }
 
-int image_import(struct image_store *s, int fd, const char *repo_tag, char *const *changes,
-                 const char *message, char ret_id[72], eng_error_t *err)
+/* Stores the image `doc` (borrowed) whose top layer is the unpacked, not yet committed `l`,
+ * and tags it `ref`. The ID is the digest of the canonical config. */
+static int add_image(struct image_store *s, struct layer_new *l, json_t *doc, int64_t size,
+		     const char *parent, const char *ref, char ret_id[72], eng_error_t *err)
 {
-	_cleanup_free_ char *ref = NULL, *data = NULL, *old = NULL, *cpath = NULL;
-	json_auto_t *cfg = json_object();
-	struct layer_new l = {0};
-	struct img_rec *rec = NULL, *r;
-	char created[40], hex[65], id[72];
+	_cleanup_free_ char *data = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	_cleanup_free_ char *cpath = NULL, *old = NULL;
+	struct img_rec *rec, *r;
+	char hex[65], id[72];
 	int rc = -1;
 
-	if (repo_tag && *repo_tag && !(ref = store_normalise_tag(repo_tag, err)))
-		return -1;
-	for (char *const *c = changes; c && *c; c++)
-		if (image_apply_change(cfg, *c, err) < 0)
-			return -1;
-	if (layer_unpack(s, fd, NULL, &l, err) < 0)
-		return eng_error_wrap(err, "importing");
-	format_time_ns(now_ns(), created);
-	json_t *config =
-	    json_pack("{s:s, s:s, s:s, s:O, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture",
-	              store_host_arch(), "os", "linux", "created", created, "config", cfg, "comment",
-	              message ? message : "", "rootfs", "type", "layers", "diff_ids", l.diff_id,
-	              "history", "created", created, "comment", message ? message : "");
-	data = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
 	sha256_hex(data, strlen(data), hex);
 	snprintf(id, sizeof(id), "sha256:%s", hex);
-	rec = store_rec_new(id, config, err);
-	if (!rec)
-		goto out;
-	rec->size = l.size;
+	if (!(rec = store_rec_new(id, json_incref(doc), err)))
+		return -1;
+	rec->size = size;
+	if (parent)
+		snprintf(rec->parent, sizeof(rec->parent), "%s", parent);
 	cpath = store_content_path(s, id);
-
 	pthread_mutex_lock(&s->lock);
-	if (layer_commit_locked(s, &l, digest_hex(rec->chain_ids[0]), err) < 0)
+	if (layer_commit_locked(s, l, digest_hex(rec->chain_ids[strv_len(rec->chain_ids) - 1]),
+				err) < 0)
 		goto unlock;
 	r = store_find_id_locked(s, id);
 	if (!r) {
@@ -224,22 +212,47 @@ int image_import(struct image_store *s, int fd, const char *repo_tag, char *cons
 unlock:
 	/* a layer committed but left unused by a failure is collected at the next start */
 	pthread_mutex_unlock(&s->lock);
-out:
-	layer_new_discard(&l);
 	store_rec_free(rec);
+	return rc;
+}
+
+int image_import(struct image_store *s, int fd, const char *repo_tag, char *const *changes,
+                 const char *message, char ret_id[72], eng_error_t *err)
+{
+	_cleanup_free_ char *ref = NULL;
+	json_auto_t *cfg = json_object();
+	struct layer_new l = {0};
+	char created[40];
+	int rc;
+
+	if (repo_tag && *repo_tag && !(ref = store_normalise_tag(repo_tag, err)))
+		return -1;
+	for (char *const *c = changes; c && *c; c++)
+		if (image_apply_change(cfg, *c, err) < 0)
+			return -1;
+	if (layer_unpack(s, fd, NULL, &l, err) < 0)
+		return eng_error_wrap(err, "importing");
+	format_time_ns(now_ns(), created);
+	json_auto_t *config =
+	    json_pack("{s:s, s:s, s:s, s:O, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture",
+	              store_host_arch(), "os", "linux", "created", created, "config", cfg, "comment",
+	              message ? message : "", "rootfs", "type", "layers", "diff_ids", l.diff_id,
+	              "history", "created", created, "comment", message ? message : "");
+	rc = add_image(s, &l, config, l.size, NULL, ref, ret_id, err);
+	layer_new_discard(&l);
 	return rc;
 }
 
 int image_commit(struct image_store *s, const struct image_commit_opts *o, int fd,
                  char ret_id[72], eng_error_t *err)
 {
-	_cleanup_free_ char *ref = NULL, *data = NULL, *old = NULL, *cpath = NULL;
+	_cleanup_free_ char *ref = NULL;
 	_cleanup_free_ char *top = NULL, *parent_diff = NULL;
-	_cleanup_strv_ char **diff_ids = NULL, **chains = NULL;
+	_cleanup_strv_ char **diff_ids = NULL;
 	json_auto_t *doc = NULL;
 	struct layer_new l = {0};
-	struct img_rec *rec = NULL, *r;
-	char created[40], hex[65], id[72];
+	struct img_rec *r;
+	char created[40];
 	json_t *hist, *rootfs, *h;
 	int64_t parent_size = 0;
 	size_t n;
@@ -269,10 +282,6 @@ int image_commit(struct image_store *s, const struct image_commit_opts *o, int f
 		goto out;
 	}
 	diff_ids = strv_push(diff_ids, l.diff_id);
-	if (store_chain_ids(diff_ids, &chains) < 0) {
-		eng_error_make(err, EINVAL, ERR_INTERNAL, "committing: malformed diff ID");
-		goto out;
-	}
 
 	format_time_ns(now_ns(), created);
 	hist = json_object_get(doc, "history");
@@ -305,31 +314,7 @@ int image_commit(struct image_store *s, const struct image_commit_opts *o, int f
 		json_object_del(doc, "author");
 	json_object_set_new(doc, "comment", json_string(o->comment ? o->comment : ""));
 
-	data = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	sha256_hex(data, strlen(data), hex);
-	snprintf(id, sizeof(id), "sha256:%s", hex);
-	rec = store_rec_new(id, json_incref(doc), err);
-	if (!rec)
-		goto out;
-	rec->size = parent_size + l.size;
-	snprintf(rec->parent, sizeof(rec->parent), "%s", o->parent_id);
-	pthread_mutex_lock(&s->lock);
-	cpath = store_content_path(s, id);
-	if (layer_commit_locked(s, &l, digest_hex(chains[strv_len(chains) - 1]), err) < 0)
-		goto unlock;
-	r = store_find_id_locked(s, id);
-	if (!r) {
-		if (write_file_atomic(cpath, data, strlen(data), err) < 0 ||
-		    store_add_locked(s, rec, err) < 0)
-			goto unlock;
-		r = TAKE_PTR(rec);
-	}
-	if (ref && store_set_tag_locked(s, r, ref, &old, err) < 0)
-		goto unlock;
-	snprintf(ret_id, 72, "%s", id);
-	rc = 0;
-unlock:
-	pthread_mutex_unlock(&s->lock);
+	rc = add_image(s, &l, doc, parent_size + l.size, o->parent_id, ref, ret_id, err);
 out:
 	if (top) {
 		pthread_mutex_lock(&s->lock);
@@ -337,6 +322,5 @@ out:
 		pthread_mutex_unlock(&s->lock);
 	}
 	layer_new_discard(&l);
-	store_rec_free(rec);
 	return rc;
 }
