@@ -170,36 +170,10 @@ static void strv_remove(char **v, const char *s)
 	}
 }
 
-int store_set_tag_locked(struct image_store *s, struct img_rec *rec, const char *ref,
-                         char **ret_old_untagged, eng_error_t *err)
-{
-	const char *old_id = json_str(s->repos, ref);
-	struct img_rec *old = old_id ? store_find_id_locked(s, old_id) : NULL;
-
-	*ret_old_untagged = NULL;
-	if (old == rec)
-		return 0;
-	json_object_set_new(s->repos, ref, json_string(rec->id));
-	if (repos_save(s, err) < 0) {
-		if (old_id)
-			json_object_set_new(s->repos, ref, json_string(old->id));
-		else
-			json_object_del(s->repos, ref);
-		return -1;
-	}
-	if (old) {
-		strv_remove(old->tags, ref);
-		if (!old->tags[0])
-			*ret_old_untagged = strdup(old->id);
-	}
-	rec->tags = strv_push(rec->tags, ref);
-	rec->last_tag_ns = now_ns();
-	rec_save(s, rec, NULL);
-	return 0;
-}
-
-int store_set_digest_locked(struct image_store *s, struct img_rec *rec, const char *ref,
-                            eng_error_t *err)
+/* Points `ref` (a tag, or a name@digest with `digest`) at rec, moving it off the image that
+ * had it; the references document is written first, so a failure changes nothing. */
+static int set_ref_locked(struct image_store *s, struct img_rec *rec, const char *ref,
+			  int digest, char **ret_old_untagged, eng_error_t *err)
 {
 	const char *old_id = json_str(s->repos, ref);
 	struct img_rec *old = old_id ? store_find_id_locked(s, old_id) : NULL;
@@ -214,10 +188,34 @@ int store_set_digest_locked(struct image_store *s, struct img_rec *rec, const ch
 			json_object_del(s->repos, ref);
 		return -1;
 	}
-	if (old)
-		strv_remove(old->digests, ref);
-	rec->digests = strv_push(rec->digests, ref);
+	if (digest) {
+		if (old)
+			strv_remove(old->digests, ref);
+		rec->digests = strv_push(rec->digests, ref);
+		return 0;
+	}
+	if (old) {
+		strv_remove(old->tags, ref);
+		if (!old->tags[0])
+			*ret_old_untagged = strdup(old->id);
+	}
+	rec->tags = strv_push(rec->tags, ref);
+	rec->last_tag_ns = now_ns();
+	rec_save(s, rec, NULL);
 	return 0;
+}
+
+int store_set_tag_locked(struct image_store *s, struct img_rec *rec, const char *ref,
+                         char **ret_old_untagged, eng_error_t *err)
+{
+	*ret_old_untagged = NULL;
+	return set_ref_locked(s, rec, ref, 0, ret_old_untagged, err);
+}
+
+int store_set_digest_locked(struct image_store *s, struct img_rec *rec, const char *ref,
+                            eng_error_t *err)
+{
+	return set_ref_locked(s, rec, ref, 1, NULL, err);
 }
 
 char *store_normalise_tag(const char *name, eng_error_t *err)

@@ -67,9 +67,13 @@ static void req_init(struct req *r, int type, int flags, size_t hdrlen)
 }
 
 /* Sends r and reads its acknowledgement; returns 0 or -errno. */
-static int talk(struct nl_sock *nl, struct req *r)
+/* Sends r and reads the kernel's answer: each message of it goes to `each` (when given)
+ * until one returns non-zero, which is returned; an error message (0: the ack) or the end of
+ * a dump ends it too. */
+static int talk_each(struct nl_sock *nl, struct req *r, int (*each)(struct nlmsghdr *h, void *arg),
+		     void *arg)
 {
-	char buf[8192];
+	char buf[16384];
 	r->h.nlmsg_seq = ++nl->seq;
 	if (send(nl->fd, &r->h, r->h.nlmsg_len, 0) < 0)
 		return -errno;
@@ -82,11 +86,22 @@ static int talk(struct nl_sock *nl, struct req *r)
 		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
 		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != nl->seq || h->nlmsg_type != NLMSG_ERROR)
+			if (h->nlmsg_seq != nl->seq)
 				continue;
-			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			int rc = each ? each(h, arg) : 0;
+			if (rc)
+				return rc;
 		}
 	}
+}
+
+static int talk(struct nl_sock *nl, struct req *r)
+{
+	return talk_each(nl, r, NULL, NULL);
 }
 
 int nl_open(struct nl_sock *nl, int nsfd, eng_error_t *err)
@@ -241,45 +256,46 @@ int nl_addr_add(struct nl_sock *nl, int ifindex, uint32_t ip, int prefix, eng_er
 	return 0;
 }
 
+struct addr_query {
+	int ifindex;
+	uint32_t ip;
+	int prefix;
+};
+
+static int addr_of_link(struct nlmsghdr *h, void *arg)
+{
+	struct addr_query *q = arg;
+	struct ifaddrmsg *m = NLMSG_DATA(h);
+	int len = (int)IFA_PAYLOAD(h);
+
+	if ((int)m->ifa_index != q->ifindex || q->ip)
+		return 0;
+	for (struct rtattr *a = IFA_RTA(m); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFA_LOCAL) {
+			uint32_t v;
+			memcpy(&v, RTA_DATA(a), 4);
+			q->ip = ntohl(v);
+			q->prefix = m->ifa_prefixlen;
+		}
+	return 0; /* the dump is read to its end */
+}
+
 int nl_addr_get(struct nl_sock *nl, int ifindex, uint32_t *ret_ip, int *ret_prefix,
 		eng_error_t *err)
 {
 	struct req r;
 	struct ifaddrmsg *ifa = NLMSG_DATA(&r.h);
-	char buf[16384];
-	int done = 0;
+	struct addr_query q = {.ifindex = ifindex};
+	int rc;
 
-	*ret_ip = 0;
-	*ret_prefix = 0;
 	req_init(&r, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
 	r.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 	ifa->ifa_family = AF_INET;
-	r.h.nlmsg_seq = ++nl->seq;
-	if (send(nl->fd, &r.h, r.h.nlmsg_len, 0) < 0)
-		return eng_error_make(err, errno, ERR_INTERNAL, "listing addresses: %m");
-	while (!done) {
-		ssize_t n = recv(nl->fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return eng_error_make(err, errno, ERR_INTERNAL, "listing addresses: %m");
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				done = 1;
-				break;
-			}
-			struct ifaddrmsg *m = NLMSG_DATA(h);
-			if ((int)m->ifa_index != ifindex || *ret_ip)
-				continue;
-			int len = (int)IFA_PAYLOAD(h);
-			for (struct rtattr *a = IFA_RTA(m); RTA_OK(a, len); a = RTA_NEXT(a, len))
-				if (a->rta_type == IFA_LOCAL) {
-					uint32_t v;
-					memcpy(&v, RTA_DATA(a), 4);
-					*ret_ip = ntohl(v);
-					*ret_prefix = m->ifa_prefixlen;
-				}
-		}
-	}
+	if ((rc = talk_each(nl, &r, addr_of_link, &q)) < 0)
+		return eng_error_make(err, -rc, ERR_INTERNAL, "listing addresses: %s",
+				      strerror(-rc));
+	*ret_ip = q.ip;
+	*ret_prefix = q.prefix;
 	return 0;
 }
 
@@ -341,33 +357,18 @@ int nl_route_default(struct nl_sock *nl, uint32_t gw, eng_error_t *err)
 	return 0;
 }
 
+static int link_index(struct nlmsghdr *h, void *arg)
+{
+	(void)arg;
+	return h->nlmsg_type == RTM_NEWLINK ? ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index : 0;
+}
+
 int nl_link_index_in(struct nl_sock *nl, const char *name)
 {
 	struct req r;
-	char buf[8192];
-	int idx = -ENODEV;
 
 	req_init(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 	r.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 	attr_str(&r, IFLA_IFNAME, name);
-	r.h.nlmsg_seq = ++nl->seq;
-	if (send(nl->fd, &r.h, r.h.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(nl->fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != nl->seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return ((struct nlmsgerr *)NLMSG_DATA(h))->error ?: idx;
-			if (h->nlmsg_type == RTM_NEWLINK)
-				return ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
-		}
-	}
+	return talk_each(nl, &r, link_index, NULL) ?: -ENODEV;
 }
