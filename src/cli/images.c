@@ -161,6 +161,24 @@ static int print_stream_response(struct client_resp *r, bool quiet)
 
 static const struct cli_cmd_ctx load_ctx = {"load", "load [OPTIONS]"};
 
+/* load and import: a tar from fd to the daemon, its JSON message stream printed. */
+static int post_tar(const char *path, int fd)
+{
+	struct client_resp r;
+	int ret;
+
+	if (client_request_fd("POST", path, "application/x-tar", fd, &r) < 0) {
+		client_resp_close(&r);
+		return 1;
+	}
+	if (r.status >= 400)
+		ret = print_daemon_error(client_error_message(&r));
+	else
+		ret = print_stream_response(&r, false);
+	client_resp_close(&r);
+	return ret;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	const char *input = NULL, *platform = NULL;
@@ -172,7 +190,6 @@ int cmd_load(int argc, char **argv)
 	    {0}};
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_close_ int fd = -1;
-	struct client_resp r;
 	int ret;
 
 	CLI_PARSE(&load_ctx, argc, argv, opts, false, &args);
@@ -188,19 +205,8 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "requested load from stdin, but stdin is empty\n");
 		return 1;
 	}
-	if (client_request_fd("POST", quiet ? "/images/load?quiet=1" : "/images/load?quiet=0",
-	                      "application/x-tar", fd >= 0 ? fd : STDIN_FILENO, &r) < 0) {
-		client_resp_close(&r);
-		return 1;
-	}
-	if (r.status >= 400) {
-		ret = print_daemon_error(client_error_message(&r));
-		client_resp_close(&r);
-		return ret;
-	}
-	ret = print_stream_response(&r, false);
-	client_resp_close(&r);
-	return ret;
+	return post_tar(quiet ? "/images/load?quiet=1" : "/images/load?quiet=0",
+	                fd >= 0 ? fd : STDIN_FILENO);
 }
 
 static const struct cli_cmd_ctx save_ctx = {"save", "save [OPTIONS] IMAGE [IMAGE...]"};
@@ -247,7 +253,6 @@ int cmd_import(int argc, char **argv)
 	    {0}};
 	_cleanup_free_ char *path = NULL, *repo = NULL, *tag = NULL, *q = NULL;
 	_cleanup_close_ int fd = -1;
-	struct client_resp r;
 	int ret;
 
 	CLI_PARSE(&import_ctx, argc, argv, opts, false, &args);
@@ -290,19 +295,7 @@ int cmd_import(int argc, char **argv)
 		free(q);
 		q = np;
 	}
-	if (client_request_fd("POST", q, "application/x-tar", fd >= 0 ? fd : STDIN_FILENO, &r) <
-	    0) {
-		client_resp_close(&r);
-		return 1;
-	}
-	if (r.status >= 400) {
-		ret = print_daemon_error(client_error_message(&r));
-		client_resp_close(&r);
-		return ret;
-	}
-	ret = print_stream_response(&r, false);
-	client_resp_close(&r);
-	return ret;
+	return post_tar(q, fd >= 0 ? fd : STDIN_FILENO);
 }
 
 /* ---- tag / rmi / history / pull ---- */
