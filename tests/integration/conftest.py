@@ -98,6 +98,19 @@ class Daemon:
             self.proc.kill()
             return self.proc.wait()
 
+    def close(self):
+        """Removes all this daemon made: its containers, itself, its mounts and roots."""
+        try:
+            if self.proc and self.proc.poll() is None:
+                r = self.docker("ps", "-aq", check=False)
+                if r.stdout.split():
+                    self.docker("rm", "-f", *r.stdout.split(), check=False)
+        except Exception:
+            pass
+        self.stop()
+        cleanup_runtime(self)
+        shutil.rmtree(self.base, ignore_errors=True)
+
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
@@ -278,16 +291,7 @@ def berthd():
         d.busybox_archive = archive
         yield d
     finally:
-        try:
-            if d.proc and d.proc.poll() is None:
-                r = d.docker("ps", "-aq", check=False)
-                if r.stdout.split():
-                    d.docker("rm", "-f", *r.stdout.split(), check=False)
-        except Exception:
-            pass
-        d.stop()
-        cleanup_runtime(d)
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 @pytest.fixture

@@ -2,12 +2,11 @@
 import json
 import os
 import signal
-import shutil
 import tempfile
 
 import pytest
 
-from conftest import Daemon, cleanup_runtime, make_busybox_archive, wait_for
+from conftest import Daemon, make_busybox_archive, wait_for
 
 
 @pytest.fixture
@@ -21,13 +20,7 @@ def own_daemon():
         d.docker("load", "-i", archive)
         yield d
     finally:
-        if d.proc and d.proc.poll() is None:
-            r = d.docker("ps", "-aq", check=False)
-            if r.stdout.split():
-                d.docker("rm", "-f", *r.stdout.split(), check=False)
-        d.stop()
-        cleanup_runtime(d)
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 def test_sigkill_and_restart_keeps_containers(own_daemon):
@@ -96,6 +89,4 @@ def test_daemon_json(tmp_path):
                            capture_output=True, text=True, timeout=10)
         assert r.returncode != 0 and "no-such-key" in r.stderr
     finally:
-        d.stop()
-        cleanup_runtime(d)
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import Daemon, cleanup_runtime, make_busybox_archive, wait_for
+from conftest import Daemon, make_busybox_archive, wait_for
 
 AUDIT_ARCH_X86_64 = 0xC000003E
 AUDIT_ARCH_I386 = 0x40000003
@@ -241,13 +241,7 @@ def two_runtimes():
         d.docker("load", "-i", archive)
         yield d
     finally:
-        if d.proc and d.proc.poll() is None:
-            r = d.docker("ps", "-aq", check=False)
-            if r.stdout.split():
-                d.docker("rm", "-f", *r.stdout.split(), check=False)
-        d.stop()
-        cleanup_runtime(d)
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 @pytest.mark.parametrize("flags", [[], ["-u", "1000:1000"], ["--privileged"],

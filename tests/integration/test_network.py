@@ -402,9 +402,8 @@ def test_restart_keeps_published_port(docker, daemon, image):
 def test_daemon_without_default_bridge_and_pools(berthd):
     """-b none: no bridge network, containers get an empty namespace; default-address-pools
     decide user networks' subnets."""
-    import shutil
     import tempfile
-    from conftest import Daemon, cleanup_runtime
+    from conftest import Daemon
     base = tempfile.mkdtemp(prefix="berth-nobr-", dir="/tmp")
     d = Daemon(base)
     cfg = os.path.join(base, "daemon.json")
@@ -422,11 +421,7 @@ def test_daemon_without_default_bridge_and_pools(berthd):
         assert sub["Subnet"].startswith("10.214.") and sub["Subnet"].endswith("/24")
         d.docker("network", "rm", "pooled")
     finally:
-        if d.proc and d.proc.poll() is None:
-            d.docker("rm", "-f", *d.docker("ps", "-aq").stdout.split(), check=False)
-        d.stop()
-        cleanup_runtime(d)
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 def test_ipv6_is_refused_not_faked(docker, image):

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 import regutil
-from conftest import Daemon, cleanup_runtime
+from conftest import Daemon
 
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(regutil.REGISTRY) and os.path.exists(regutil.SKOPEO)),
@@ -316,10 +316,8 @@ def test_tls_with_ca_from_certs_d(daemon, layout):
         info = json.loads(d.docker("image", "inspect", ref).stdout)[0]
         assert info["RepoTags"] == [ref]
     finally:
-        d.stop()
-        cleanup_runtime(d)
         reg.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 def test_auth_endpoint_and_distribution(api, registry, layout):
@@ -389,17 +387,8 @@ def test_interrupted_pull_leaves_nothing_corrupt(layout):
         out = d.docker("run", "--rm", ref, "sha256sum", "/big/blob").stdout
         assert out.split()[0] == want
     finally:
-        try:
-            if d.proc and d.proc.poll() is None:
-                r = d.docker("ps", "-aq", check=False)
-                if r.stdout.split():
-                    d.docker("rm", "-f", *r.stdout.split(), check=False)
-        except Exception:
-            pass
-        d.stop()
-        cleanup_runtime(d)
         reg.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 def test_token_auth_and_identity_token(docker, layout, image):
@@ -525,18 +514,9 @@ def test_registry_mirror_from_daemon_json(layout):
         assert "Registry Mirrors:\n  http://%s/\n  http://%s/" % (empty.host, reg.host) in info
         assert "Insecure Registries:" in info and reg.host in info
     finally:
-        try:
-            if d.proc and d.proc.poll() is None:
-                r = d.docker("ps", "-aq", check=False)
-                if r.stdout.split():
-                    d.docker("rm", "-f", *r.stdout.split(), check=False)
-        except Exception:
-            pass
-        d.stop()
-        cleanup_runtime(d)
         reg.cleanup()
         empty.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
+        d.close()
 
 
 def test_pull_all_tags(docker, registry, layout):
