@@ -88,13 +88,7 @@ static char *save(eng_error_t *err)
 
 int fw_init(eng_error_t *err)
 {
-	char path[64];
-	int status;
-	snprintf(path, sizeof(path), "%s", tool("iptables"));
-	char *argv[] = {path, "-w", "-N", ISO_CHAIN, NULL};
-	/* exists already when another daemon made it: fine */
-	if (spawn_run(argv, -1, NULL, NULL, &status, err) < 0)
-		return -1;
+	(void)err;
 	if (write_file_string("/proc/sys/net/ipv4/ip_forward", "1", NULL) < 0)
 		log_warn("cannot turn on IP forwarding");
 	return 0;
@@ -151,6 +145,10 @@ char *fw_network_rules(const struct fw_network *n, const struct fw_port *ports, 
 		return b.s;
 	}
 	addf(&b, "*filter\n:BERTH-F-%s - [0:0]\n", br);
+	/* the isolation chain all daemons share: made by the first network that needs it, and
+	 * declared only when absent, since declaring it again would flush the others' lines */
+	if (!strstr(saved, ":" ISO_CHAIN " "))
+		addf(&b, ":" ISO_CHAIN " - [0:0]\n");
 	if (n->internal)
 		addf(&b, "-A BERTH-F-%s -i %s ! -o %s -j DROP\n-A BERTH-F-%s -o %s ! -i %s -j DROP\n",
 		     br, br, br, br, br, br);

@@ -225,6 +225,8 @@ def daemon_bridges(d):
 def cleanup_network(d):
     for br in daemon_bridges(d):
         remove_bridge(br)
+    # the isolation chain every berthd shares: the kernel refuses while another uses it
+    subprocess.run(["iptables", "-X", "BERTH-ISO"], capture_output=True)
 
 
 def make_busybox_archive(path, name=IMAGE):
